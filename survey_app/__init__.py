@@ -1,0 +1,84 @@
+"""Offline-first field survey app for community listening sessions.
+
+``create_app()`` builds the Flask app: settings from the environment, the database
+(opened lazily, per request), accounts, and one blueprint per capability.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect
+
+__version__ = "0.1.0"
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+csrf = CSRFProtect()
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; ``test_config`` overrides settings (tests use their own files)."""
+    from . import db, errors, templating
+    from .auth.loaders import init_app as init_auth
+    from .settings import load_settings
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder=str(STATIC_DIR),
+        static_url_path="/static",
+    )
+    app.config.from_mapping(load_settings(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    days = app.config["SESSION_DAYS"]
+    app.config.update(
+        MAX_CONTENT_LENGTH=app.config["MAX_BODY_BYTES"],
+        PERMANENT_SESSION_LIFETIME=timedelta(days=days),
+        REMEMBER_COOKIE_DURATION=timedelta(days=days),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=app.config["SECURE_COOKIES"],
+        REMEMBER_COOKIE_SECURE=app.config["SECURE_COOKIES"],
+        # CSRF tokens must outlive days offline: a form opened on Monday is sent on Friday.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_CHECK_DEFAULT=False,
+        APP_VERSION=__version__,
+    )
+
+    db.init_app(app)
+    errors.init_app(app)
+    csrf.init_app(app)
+    init_auth(app)
+    templating.init_app(app)
+
+    @app.before_request
+    def protect_forms():
+        # Browsers must prove the request came from our page; token-authenticated
+        # scripts carry no cookie, so cross-site forgery does not apply to them.
+        from .auth.access import bearer_token
+
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and not bearer_token():
+            csrf.protect()
+
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin.routes import bp as admin_bp
+    from .api.routes import bp as api_bp
+    from .auth.routes import bp as auth_bp
+    from .capture.routes import bp as capture_bp
+    from .coordinator.routes import bp as coordinator_bp
+    from .exports.routes import bp as exports_bp
+    from .main.routes import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, admin_bp, capture_bp, api_bp, exports_bp, coordinator_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""The JSON API (v1): surveys for phones, the sync endpoint, exports."""

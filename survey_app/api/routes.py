@@ -1,0 +1,76 @@
+"""JSON API v1: the surveys a caller may fill, their definitions, and batch sync."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from ..auth.access import ALL_ROLES, ANYONE, access, bearer_token
+from ..db import get_db
+from ..errors import NotFound
+from ..surveys.registry import get_definition, list_surveys, list_versions
+from ..sync.envelope import parse_batch, parse_json_body
+from ..sync.ingest import Origin, ingest
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/csrf")
+@access(ANYONE)
+def csrf_token():
+    """A fresh CSRF token: the phone fetches one before each sync (sessions last weeks)."""
+    response = jsonify(
+        {
+            "ok": True,
+            "csrf_token": generate_csrf(),
+            "signed_in": current_user.is_authenticated,
+            "user": current_user.username if current_user.is_authenticated else None,
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/surveys")
+@access(*ALL_ROLES)
+def surveys():
+    """The surveys the caller may fill, each with its current version."""
+    db = get_db()
+    items = [
+        {
+            "id": s["id"],
+            "title": s["title"],
+            "version": s["current_version"],
+            "versions": list_versions(db, s["id"]),
+        }
+        for s in list_surveys(db)
+    ]
+    return jsonify({"ok": True, "surveys": items})
+
+
+@bp.get("/surveys/<survey_id>")
+@access(*ALL_ROLES)
+def survey_definition(survey_id: str):
+    """The current definition (or ``?version=``), with ``id`` and ``version`` on top."""
+    definition = get_definition(get_db(), survey_id, request.args.get("version"))
+    if definition is None:
+        raise NotFound(
+            f"No survey {survey_id!r}"
+            + (
+                f" with version {request.args['version']!r}."
+                if request.args.get("version")
+                else "."
+            )
+        )
+    return jsonify(definition)
+
+
+@bp.post("/submissions")
+@access(*ALL_ROLES)
+def submissions():
+    """Store a batch; every item answers stored, duplicate, conflict or quarantined."""
+    items = parse_batch(parse_json_body(request.get_data()), current_app.config["MAX_BATCH_ITEMS"])
+    source = "api" if bearer_token() else "web"
+    results = ingest(get_db(), items, Origin(source, user_id=current_user.id))
+    return jsonify({"ok": True, "results": results})

@@ -1,0 +1,1 @@
+"""Filling a survey in the browser: the server-rendered form page that works without JS."""

@@ -1,0 +1,81 @@
+"""Turn a posted HTML form into submission data, following the definition.
+
+Field names mirror the data: ``name`` for a question, ``networks[0].org_name`` inside a
+repeat, ``location__lat``/``location__lon`` for a geopoint, repeated ``concerns`` for a
+select-multiple. A value that cannot be read (``"12a"`` for an integer) is kept as text
+so the form can show it back with a message, instead of silently dropping it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from ..surveys.validation import scope_questions
+
+REPEAT_KEY = re.compile(r"^(?P<prefix>.*?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)\[(?P<index>\d+)\]\.")
+
+SKIPPED_TYPES = {"note", "calculate", "start", "end", "today", "deviceid", "username"}
+
+
+def _number(raw: str, integer: bool) -> Any:
+    text = raw.strip().replace(",", ".") if not integer else raw.strip()
+    try:
+        return int(text) if integer else float(text)
+    except ValueError:
+        return raw
+
+
+def read_scope(questions: list[dict], form: MultiDict, prefix: str = "") -> dict:
+    """Read the answers of one scope (the form, or one repeat instance)."""
+    data: dict[str, Any] = {}
+    for question in scope_questions(questions):
+        name, kind = question["name"], question["type"]
+        key = prefix + name
+        if kind in SKIPPED_TYPES:
+            continue
+        if kind == "repeat":
+            count = repeat_count(form, key)
+            items = [read_scope(question["questions"], form, f"{key}[{i}].") for i in range(count)]
+            items = [item for item in items if item]
+            if items:
+                data[name] = items
+            continue
+        if kind == "select_multiple":
+            values = [v for v in form.getlist(key) if v]
+            if values:
+                data[name] = values
+        elif kind == "geopoint":
+            lat, lon = form.get(key + "__lat", "").strip(), form.get(key + "__lon", "").strip()
+            if lat or lon:
+                data[name] = {"lat": _number(lat, False), "lon": _number(lon, False)}
+        else:
+            raw = form.get(key, "")
+            if raw.strip() == "":
+                continue
+            if kind == "integer":
+                data[name] = _number(raw, True)
+            elif kind in ("decimal", "range"):
+                value = _number(raw, False)
+                if isinstance(value, float) and value.is_integer() and kind == "range":
+                    value = int(value)
+                data[name] = value
+            else:
+                data[name] = raw
+        if question.get("or_other"):
+            other = form.get(key + "_other", "").strip()
+            if other:
+                data[name + "_other"] = other
+    return data
+
+
+def repeat_count(form: MultiDict, key: str) -> int:
+    """How many instances of a repeat the form carries (from its counter field)."""
+    raw = form.get(key + "__count", "0")
+    return min(int(raw), 200) if raw.isdigit() else 0
+
+
+def form_answers(definition: dict, form: MultiDict) -> dict:
+    return read_scope(definition["questions"], form)

@@ -1,0 +1,120 @@
+"""The form page: rendered on the server from the definition, posting without JavaScript.
+
+With JavaScript on, ``static/js`` enhances the same page (autosave, offline outbox); with
+it off or broken, the form still posts here and is validated and stored the same way.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.access import ALL_ROLES, access
+from ..db import get_db
+from ..errors import NotFound
+from ..surveys.registry import get_definition
+from ..surveys.validation import validate_submission
+from ..sync.ingest import Origin, ingest
+from ..timeutil import now_iso
+from .formdata import form_answers
+from .i18n import pick_language
+
+bp = Blueprint("capture", __name__)
+
+
+def _definition_or_404(survey_id: str, version: str | None = None) -> dict:
+    definition = get_definition(get_db(), survey_id, version)
+    if definition is None:
+        raise NotFound(f"There is no survey {survey_id!r}.")
+    return definition
+
+
+def _page(definition: dict, values, errors: dict, submission_id: str, started_at: str, status=200):
+    language = pick_language(definition)
+    return (
+        render_template(
+            "capture/form.html",
+            definition=definition,
+            lang=language,
+            values=values,
+            errors=errors,
+            submission_id=submission_id,
+            started_at=started_at,
+        ),
+        status,
+    )
+
+
+@bp.get("/forms/<survey_id>")
+@access(*ALL_ROLES)
+def form_page(survey_id: str):
+    """An empty form for the survey's current version."""
+    definition = _definition_or_404(survey_id)
+    return _page(definition, request.args, {}, str(uuid.uuid4()), now_iso())
+
+
+@bp.post("/forms/<survey_id>")
+@access(*ALL_ROLES)
+def submit_form(survey_id: str):
+    """Take a posted form (the no-JavaScript path): validate, store, thank."""
+    form = request.form
+    definition = _definition_or_404(survey_id, form.get("_version") or None)
+    submission_id = form.get("_id", "")
+    try:
+        submission_id = str(uuid.UUID(submission_id))
+    except ValueError:
+        submission_id = str(uuid.uuid4())
+    started_at = form.get("_started_at") or now_iso()
+    if form.get("_add_repeat"):
+        return _page(definition, _with_extra_instance(form), {}, submission_id, started_at)
+    data = form_answers(definition, form)
+    errors = validate_submission(definition, data)
+    if errors:
+        return _page(definition, form, errors, submission_id, started_at, status=400)
+    item = {
+        "id": submission_id,
+        "survey": definition["id"],
+        "version": definition["version"],
+        "data": data,
+        "meta": {"started_at": started_at, "finalized_at": now_iso(), "app_version": "html-form"},
+    }
+    ingest(get_db(), [item], Origin("form", user_id=current_user.id))
+    return redirect(url_for("capture.thanks", survey_id=definition["id"], ref=submission_id[:8]))
+
+
+def _with_extra_instance(form):
+    """The posted values with one more instance of the repeat whose button was pressed."""
+    values = form.copy()
+    key = form["_add_repeat"] + "__count"
+    count = int(form.get(key, "0")) if form.get(key, "0").isdigit() else 0
+    values[key] = str(min(count + 1, 200))
+    return values
+
+
+@bp.get("/forms/<survey_id>/thanks")
+@access(*ALL_ROLES)
+def thanks(survey_id: str):
+    definition = _definition_or_404(survey_id)
+    return render_template(
+        "capture/thanks.html",
+        definition=definition,
+        lang=pick_language(definition),
+        ref=request.args.get("ref", "")[:8],
+    )
+
+
+@bp.get("/my/submissions")
+@access(*ALL_ROLES)
+def my_submissions():
+    """What this account has sent, newest first (a facilitator sees only their own)."""
+    rows = list(
+        get_db().query(
+            "SELECT s.id, s.survey_id, s.version, s.validation, s.review_state, s.received_at,"
+            " v.title FROM submissions s LEFT JOIN surveys v ON v.id = s.survey_id"
+            " WHERE s.submitted_by = ? ORDER BY s.received_at DESC LIMIT 200",
+            [current_user.id],
+        )
+    )
+    return render_template("capture/my_submissions.html", rows=rows)

@@ -1,0 +1,1 @@
+"""The coordinators' workspace: submissions, review, dashboard."""

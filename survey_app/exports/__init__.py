@@ -1,0 +1,1 @@
+"""Exports: columns derived from every version's definition, streamed row by row."""

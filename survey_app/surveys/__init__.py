@@ -1,0 +1,1 @@
+"""Survey definitions: the format, its validation, publishing and the built-in surveys."""

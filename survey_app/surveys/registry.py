@@ -1,0 +1,174 @@
+"""Publishing survey versions and reading them back.
+
+A published version never changes (the database refuses updates), so definitions are
+cached in-process by (survey, version): the sync path validates thousands of records
+against the same few versions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from marshmallow import ValidationError
+from sqlite_utils import Database
+
+from ..db import write_transaction
+from ..timeutil import now_iso
+from .schema import EXPRESSION_KEYS, load_definition, walk
+
+BUILTIN_DIR = Path(__file__).parent / "builtin"
+BUILTIN_IDS = ("listening_session", "community_feedback")
+
+
+class PublishError(ValueError):
+    """A definition that cannot be published, with messages for its author."""
+
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+def compile_expressions(definition: dict) -> dict:
+    """Parse every expression once into a JSON syntax tree stored beside its source.
+
+    The phone and the server both evaluate these trees, so they can never disagree on
+    how an expression was read.
+    """
+    from ..engine.expressions import ExpressionError, parse
+
+    problems: list[str] = []
+    for question in walk(definition["questions"]):
+        compiled = {}
+        for key in EXPRESSION_KEYS:
+            source = question.get(key)
+            if not source:
+                continue
+            try:
+                compiled[key] = parse(source, allow_columns=(key == "choice_filter"))
+            except ExpressionError as exc:
+                problems.append(f"{question['name']}: {key} {source!r}: {exc}")
+        if compiled:
+            question["compiled"] = compiled
+    if problems:
+        raise PublishError("Some expressions could not be read.", {"expressions": problems})
+    return definition
+
+
+def title_text(text: dict | str, language: str = "en") -> str:
+    if isinstance(text, str):
+        return text
+    return text.get(language) or next(iter(text.values()), "")
+
+
+def publish(db: Database, raw: dict, source: str, user_id: int | None = None) -> tuple[dict, bool]:
+    """Validate, compile and publish a definition as a new version of its survey.
+
+    Returns (definition, created). Publishing the very same version again is a no-op;
+    the same version number with different content is refused (versions are immutable).
+    """
+    try:
+        definition = load_definition(raw)
+    except ValidationError as exc:
+        raise PublishError("The survey definition is not valid.", exc.messages) from exc
+    definition = compile_expressions(json.loads(json.dumps(definition)))
+    survey_id, version = definition["id"], definition["version"]
+    body = json.dumps(definition, ensure_ascii=False, sort_keys=True)
+    with write_transaction(db):
+        existing = next(
+            db.query(
+                "SELECT definition FROM survey_versions WHERE survey_id = ? AND version = ?",
+                [survey_id, version],
+            ),
+            None,
+        )
+        if existing is not None:
+            if existing["definition"] == body:
+                return definition, False
+            raise PublishError(
+                f"Version {version} of {survey_id} is already published with other content."
+                " Give the new one another version.",
+                {"version": ["already published"]},
+            )
+        title = title_text(definition["title"], definition["default_language"])
+        now = now_iso()
+        db.execute(
+            "INSERT INTO surveys (id, title, current_version, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET title = excluded.title,"
+            " current_version = excluded.current_version",
+            [survey_id, title, version, now],
+        )
+        db.execute(
+            "INSERT INTO survey_versions (survey_id, version, definition, source, published_at,"
+            " published_by) VALUES (?, ?, ?, ?, ?, ?)",
+            [survey_id, version, body, source, now, user_id],
+        )
+    return definition, True
+
+
+def install_builtins(db: Database) -> list[str]:
+    """Publish the built-in surveys shipped with the app (idempotent)."""
+    installed = []
+    for survey_id in BUILTIN_IDS:
+        raw = json.loads((BUILTIN_DIR / f"{survey_id}.json").read_text(encoding="utf-8"))
+        _, created = publish(db, raw, source="builtin")
+        if created:
+            installed.append(f"{survey_id} v{raw['version']}")
+    return installed
+
+
+def list_surveys(db: Database) -> list[dict]:
+    return list(
+        db.query("SELECT id, title, current_version FROM surveys WHERE archived = 0 ORDER BY title")
+    )
+
+
+def current_version(db: Database, survey_id: str) -> str | None:
+    row = next(
+        db.query("SELECT current_version FROM surveys WHERE id = ? AND archived = 0", [survey_id]),
+        None,
+    )
+    return row["current_version"] if row else None
+
+
+def list_versions(db: Database, survey_id: str) -> list[str]:
+    return [
+        row["version"]
+        for row in db.query(
+            "SELECT version FROM survey_versions WHERE survey_id = ? ORDER BY published_at",
+            [survey_id],
+        )
+    ]
+
+
+def get_definition(db: Database, survey_id: str, version: str | None = None) -> dict | None:
+    """Return a published definition (the current one if no version), or None.
+
+    The returned dict is shared by the cache: read it, never change it.
+    """
+    version = version or current_version(db, survey_id)
+    if version is None:
+        return None
+    key = (_database_file(db), survey_id, version)
+    if key not in _definitions:
+        row = next(
+            db.query(
+                "SELECT definition FROM survey_versions WHERE survey_id = ? AND version = ?",
+                [survey_id, version],
+            ),
+            None,
+        )
+        if row is None:
+            return None
+        if len(_definitions) >= 256:
+            _definitions.clear()
+        _definitions[key] = json.loads(row["definition"])
+    return _definitions[key]
+
+
+def _database_file(db: Database) -> str:
+    return db.conn.execute("PRAGMA database_list").fetchone()[2]
+
+
+# (database file, survey, version) -> definition; safe because versions are immutable.
+_definitions: dict[tuple[str, str, str], dict] = {}

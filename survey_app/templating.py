@@ -1,0 +1,22 @@
+"""Jinja helpers shared by every page."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+
+from .capture.i18n import direction, translate
+
+
+def field_id(key: str) -> str:
+    """A valid, unique HTML id for a field key such as ``networks[0].org_name``."""
+    return "f-" + re.sub(r"[^A-Za-z0-9_-]+", "-", key).strip("-")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["t"] = translate
+    app.jinja_env.filters["field_id"] = field_id
+    app.jinja_env.globals["direction"] = direction
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

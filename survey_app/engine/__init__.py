@@ -1,0 +1,1 @@
+"""Survey engine: definitions, expressions and validation shared by server and phone."""

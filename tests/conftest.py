@@ -8,6 +8,7 @@ server on 127.0.0.1 (a secure context, so service workers work without TLS).
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 
 import pytest
@@ -24,25 +25,37 @@ PASSWORD = "correct-horse-battery"
 ROLES = ("admin", "coordinator", "facilitator")
 
 
-def make_app(instance_path, **overrides):
-    """An app on a fresh, migrated database with the built-in surveys and one user per role."""
-    database = str(instance_path / "test.db")
-    db = connect(database)
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory):
+    """A migrated database with the built-in surveys and one user per role, built once.
+
+    Each test copies this file (password hashing is deliberately slow, so creating
+    users for every test would dominate the run).
+    """
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = connect(str(path))
     migrate(db)
     install_builtins(db)
     for role in ROLES:
         create_user(db, role, PASSWORD, role)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
-    app = create_app(
-        {"TESTING": True, "DATABASE": database, "SECRET_KEY": "test-secret", **overrides}
-    )
+    return path
+
+
+def make_app(instance_path, template_database, **overrides):
+    """An app on its own copy of the template database."""
+    database = instance_path / "test.db"
+    shutil.copyfile(template_database, database)
+    config = {"TESTING": True, "DATABASE": str(database), "SECRET_KEY": "test-secret", **overrides}
+    app = create_app(config)
     app.instance_path = str(instance_path)
     return app
 
 
 @pytest.fixture
-def app(tmp_path):
-    return make_app(tmp_path)
+def app(tmp_path, template_database):
+    return make_app(tmp_path, template_database)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from .passwords import MIN_LENGTH
@@ -16,7 +17,7 @@ class LoginForm(FlaskForm):
 
 class NewUserForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    role = SelectField("Role", choices=[(r, r.capitalize()) for r in ROLES], default="facilitator")
+    role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in ROLES], default="facilitator")
     password = PasswordField(
         "Password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)]
     )

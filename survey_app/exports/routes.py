@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, stream_with_context
+from flask import Blueprint, Response, current_app
 from flask_login import current_user
 
 from .. import audit
 from ..auth.access import STAFF, access
-from ..db import get_db, write_transaction
+from ..db import connect, get_db, write_transaction
 from ..errors import NotFound
 from ..surveys.registry import current_version
 from .csv_export import csv_lines
@@ -29,6 +29,20 @@ def submissions_csv(survey_id: str):
         audit.record(
             db, "export", current_user.id, survey_id, format="csv", records=count, filters={}
         )
-    response = Response(stream_with_context(csv_lines(db, survey_id)), mimetype="text/csv")
+    response = Response(_streamed(csv_lines, survey_id), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{survey_id}.csv"'
     return response
+
+
+def _streamed(produce, survey_id: str):
+    """Run an export on its own connection: the request's one closes before streaming ends."""
+    database, timeout = current_app.config["DATABASE"], current_app.config["BUSY_TIMEOUT_MS"]
+
+    def generate():
+        db = connect(database, timeout)
+        try:
+            yield from produce(db, survey_id)
+        finally:
+            db.close()
+
+    return generate()

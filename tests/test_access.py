@@ -1,0 +1,110 @@
+"""Who may use each route: one table, proven for every role and for anonymous callers.
+
+Every route in the app must appear in ROUTES (a test fails when one is missing), so a new
+route cannot ship without a stated rule. "anyone" routes are public; otherwise admins may
+always, plus the roles listed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from survey_app.auth.access import allowed_roles
+
+ANYONE = "anyone"
+STAFF = {"admin", "coordinator"}
+SIGNED_IN = {"admin", "coordinator", "facilitator"}
+ADMIN = {"admin"}
+
+# (endpoint, method, url, who may use it)
+ROUTES = [
+    ("main.home", "GET", "/", SIGNED_IN),
+    ("main.healthz", "GET", "/healthz", ANYONE),
+    ("auth.login", "GET", "/login", ANYONE),
+    ("auth.logout", "GET", "/logout", ANYONE),
+    ("admin.users", "GET", "/admin/users", ADMIN),
+    ("admin.toggle_active", "POST", "/admin/users/1/active", ADMIN),
+    ("admin.set_password", "POST", "/admin/users/1/password", ADMIN),
+    ("capture.form_page", "GET", "/forms/listening_session", SIGNED_IN),
+    ("capture.submit_form", "POST", "/forms/listening_session", SIGNED_IN),
+    ("capture.thanks", "GET", "/forms/listening_session/thanks", SIGNED_IN),
+    ("capture.my_submissions", "GET", "/my/submissions", SIGNED_IN),
+    ("api.csrf_token", "GET", "/api/v1/csrf", ANYONE),
+    ("api.surveys", "GET", "/api/v1/surveys", SIGNED_IN),
+    ("api.survey_definition", "GET", "/api/v1/surveys/listening_session", SIGNED_IN),
+    ("api.submissions", "POST", "/api/v1/submissions", SIGNED_IN),
+    ("exports.submissions_csv", "GET", "/api/v1/surveys/listening_session/submissions.csv", STAFF),
+    ("coordinator.submissions", "GET", "/coordinate/submissions", STAFF),
+]
+
+CALLERS = ["anonymous", "facilitator", "coordinator", "admin"]
+
+
+def test_every_route_is_in_the_table(app):
+    table = {(endpoint, method) for endpoint, method, _, _ in ROUTES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if (rule.endpoint, method) not in table and (rule.endpoint, "GET") not in table:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, "routes without a stated rule in ROUTES: " + ", ".join(missing)
+
+
+def test_every_view_declares_its_roles(app):
+    undeclared = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and allowed_roles(view) is None
+    ]
+    assert not undeclared, f"views without @access(...): {undeclared}"
+
+
+def _refused(response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(("endpoint", "method", "url", "allowed"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_route_access(client, auth, caller, endpoint, method, url, allowed):
+    if caller != "anonymous":
+        auth.login(caller)
+    token = auth.csrf()
+    headers = {"X-CSRFToken": token, "Accept": "application/json"}
+    if method == "GET":
+        response = client.get(url, headers=headers)
+    else:
+        response = client.post(url, data={"csrf_token": token}, headers=headers)
+    may = allowed == ANYONE or caller in allowed
+    if may:
+        assert not _refused(response), f"{caller} was refused {method} {url}: {response.status_code}"
+        assert response.status_code < 500
+    else:
+        assert _refused(response), f"{caller} was allowed {method} {url}: {response.status_code}"
+        expected = 401 if caller == "anonymous" else 403
+        if response.status_code != 302:
+            assert response.status_code == expected
+
+
+@pytest.mark.parametrize("role", ["facilitator"])
+def test_facilitator_token_cannot_export(client, token_for, role):
+    response = client.get(
+        "/api/v1/surveys/listening_session/submissions.csv",
+        headers={"Authorization": f"Bearer {token_for(role)}"},
+    )
+    assert response.status_code == 403
+    assert response.json["ok"] is False
+
+
+def test_unknown_or_revoked_token_is_401(client):
+    response = client.get("/api/v1/surveys", headers={"Authorization": "Bearer sa_nope"})
+    assert response.status_code == 401
+    assert response.json == {
+        "ok": False,
+        "error": response.json["error"],
+        "errors": {},
+        "status": 401,
+    }

@@ -62,9 +62,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     def protect_forms():
         # Browsers must prove the request came from our page; token-authenticated
         # scripts carry no cookie, so cross-site forgery does not apply to them.
-        from .auth.access import bearer_token
+        from .auth.access import bearer_token, requires_sign_in
 
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and not bearer_token():
+            # A phone whose session expired must hear "sign in again" (401), not a
+            # CSRF complaint, so it keeps its outbox and asks the person to sign in.
+            if request.path.startswith("/api/") and requires_sign_in(
+                app.view_functions.get(request.endpoint)
+            ):
+                from flask_login import current_user
+
+                from .errors import Unauthorized
+
+                if not current_user.is_authenticated:
+                    raise Unauthorized("Sign in again: your session has expired. Nothing was lost.")
             csrf.protect()
 
     _register_blueprints(app)

@@ -48,6 +48,12 @@ def allowed_roles(view: Callable) -> tuple[str, ...] | None:
     return getattr(view, "access_roles", None)
 
 
+def requires_sign_in(view: Callable | None) -> bool:
+    """True for views that only signed-in accounts may use."""
+    roles = allowed_roles(view) if view else None
+    return roles is not None and ANYONE not in roles
+
+
 def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")

@@ -17,17 +17,15 @@ class LoginForm(FlaskForm):
 
 class NewUserForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in ROLES], default="facilitator")
-    password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)]
+    role = SelectField(
+        "Role", choices=[SelectChoice(r, r.capitalize()) for r in ROLES], default="facilitator"
     )
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)])
     submit = SubmitField("Add user")
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)]
-    )
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)])
     submit = SubmitField("Set password")
 
 

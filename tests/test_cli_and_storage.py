@@ -1,0 +1,114 @@
+"""The survey-app command and the storage rules it sets up."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from survey_app.db import connect, write_transaction
+
+
+def run(tmp_path, *args, stdin: str = ""):
+    env = {"SURVEY_APP_DATABASE": str(tmp_path / "cli.db"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable, "-m", "survey_app.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+
+
+def test_init_create_user_and_token(tmp_path):
+    first = run(tmp_path, "init")
+    assert first.returncode == 0, first.stderr
+    assert "listening_session v1" in first.stdout
+    again = run(tmp_path, "init")
+    assert "already published" in again.stdout
+    created = run(tmp_path, "create-user", "wanjiku", "--role", "coordinator", stdin="a-strong-password\n")
+    assert created.returncode == 0, created.stderr
+    token = run(tmp_path, "create-token", "wanjiku").stdout.strip()
+    assert token.startswith("sa_") and len(token) > 30
+    db = sqlite3.connect(tmp_path / "cli.db")
+    assert db.execute("SELECT role FROM users WHERE username = 'wanjiku'").fetchone() == ("coordinator",)
+    assert token not in str(db.execute("SELECT token_hash FROM api_tokens").fetchall())
+
+
+def test_cli_errors_are_clear(tmp_path):
+    run(tmp_path, "init")
+    weak = run(tmp_path, "create-user", "x", "--role", "admin", stdin="short\n")
+    assert weak.returncode != 0 and "at least 8" in weak.stderr
+    nobody = run(tmp_path, "create-token", "nobody")
+    assert nobody.returncode != 0 and "No user" in nobody.stderr
+
+
+@pytest.mark.parametrize("command", ["init", "migrate", "create-user", "create-token", "serve"])
+def test_every_command_has_help(tmp_path, command):
+    result = run(tmp_path, command, "--help")
+    assert result.returncode == 0 and "Usage" in result.stdout
+    assert len(result.stdout.splitlines()) > 3
+
+
+def test_connections_follow_the_storage_rules(tmp_path):
+    db = connect(str(tmp_path / "rules.db"))
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+def test_write_transactions_take_the_lock_up_front(tmp_path):
+    path = str(tmp_path / "lock.db")
+    first, second = connect(path, 100), connect(path, 100)
+    first.execute("CREATE TABLE t (x)")
+    with write_transaction(first):
+        first.execute("INSERT INTO t VALUES (1)")
+        with pytest.raises(sqlite3.OperationalError, match="locked"), write_transaction(second):
+            pass
+    with write_transaction(second):
+        second.execute("INSERT INTO t VALUES (2)")
+    assert first.execute("SELECT count(*) FROM t").fetchone()[0] == 2
+
+
+def test_a_busy_database_answers_503_with_retry_after(app, client, token_for):
+    token = token_for("facilitator")
+    app.config["BUSY_TIMEOUT_MS"] = 50
+    holder = connect(app.config["DATABASE"])
+    holder.conn.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.post(
+            "/api/v1/submissions",
+            json={"submissions": []},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    finally:
+        holder.conn.execute("ROLLBACK")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert response.json["ok"] is False
+
+
+def test_healthz(client):
+    body = client.get("/healthz").json
+    assert body["ok"] is True and body["version"] and body["sqlite"] == sqlite3.sqlite_version
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    from survey_app.settings import load_settings
+
+    first = load_settings(tmp_path, {})["SECRET_KEY"]
+    second = load_settings(tmp_path, {})["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_settings_come_from_the_environment(tmp_path):
+    from survey_app.settings import load_settings
+
+    config = load_settings(tmp_path, {"SURVEY_APP_SESSION_DAYS": "60", "SURVEY_APP_SECURE_COOKIES": "yes"})
+    assert config["SESSION_DAYS"] == 60 and config["SECURE_COOKIES"] is True

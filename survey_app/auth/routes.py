@@ -18,12 +18,7 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only follow a relative ``next`` URL, never one to another site."""
-    if (
-        target
-        and not urlsplit(target).netloc
-        and target.startswith("/")
-        and not target.startswith("//")
-    ):
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
     return url_for("main.home")
 

@@ -51,9 +51,7 @@ def find_user(db: Database, username: str) -> dict | None:
 
 
 def list_users(db: Database) -> list[dict]:
-    return list(
-        db.query("SELECT id, username, role, active, created_at FROM users ORDER BY username")
-    )
+    return list(db.query("SELECT id, username, role, active, created_at FROM users ORDER BY username"))
 
 
 def authenticate(db: Database, username: str, password: str) -> User | None:
@@ -88,8 +86,7 @@ def create_user(db: Database, username: str, password: str, role: str) -> User:
 def set_active(db: Database, user_id: int, active: bool) -> None:
     with write_transaction(db):
         db.execute(
-            "UPDATE users SET active = ?, session_epoch = session_epoch + 1, updated_at = ?"
-            " WHERE id = ?",
+            "UPDATE users SET active = ?, session_epoch = session_epoch + 1, updated_at = ? WHERE id = ?",
             [int(active), now_iso(), user_id],
         )
 

@@ -46,9 +46,7 @@ def migrate() -> None:
 
 
 @main.command()
-@click.option(
-    "--demo", is_flag=True, help="Also create demo accounts (admin, coordinator, facilitator)."
-)
+@click.option("--demo", is_flag=True, help="Also create demo accounts (admin, coordinator, facilitator).")
 def init(demo: bool) -> None:
     """Create the database, publish the built-in surveys and (with --demo) demo accounts."""
     from .auth.users import create_user, find_user
@@ -102,9 +100,7 @@ def create_token_command(username: str, name: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--workers", default=None, type=int, help="Worker processes (default from deploy config)."
-)
+@click.option("--workers", default=None, type=int, help="Worker processes (default from deploy config).")
 def serve(host: str, port: int, workers: int | None) -> None:
     """Migrate once, then run the app under gunicorn with deploy/gunicorn.conf.py."""
     from .migrate import migrate as run_migrations
@@ -113,7 +109,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
     run_migrations(db)
     db.close()  # no connection may be open when gunicorn forks
     config = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
-    args = ["gunicorn", "-c", str(config), "--bind", f"{host}:{port}"]
+    # Run gunicorn from this interpreter: the venv's bin/ need not be on PATH.
+    args = [sys.executable, "-m", "gunicorn", "-c", str(config), "--bind", f"{host}:{port}"]
     if workers:
         args += ["--workers", str(workers)]
     click.echo(f"Serving on http://{host}:{port}/  (database {app.config['DATABASE']})")

@@ -112,3 +112,38 @@ def test_settings_come_from_the_environment(tmp_path):
 
     config = load_settings(tmp_path, {"SURVEY_APP_SESSION_DAYS": "60", "SURVEY_APP_SECURE_COOKIES": "yes"})
     assert config["SESSION_DAYS"] == 60 and config["SECURE_COOKIES"] is True
+
+
+def test_serve_starts_gunicorn_and_answers(tmp_path):
+    """`survey-app serve` works without the venv on PATH (as run.sh calls it)."""
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    run(tmp_path, "init")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"SURVEY_APP_DATABASE": str(tmp_path / "cli.db"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "survey_app.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.2)
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=20)

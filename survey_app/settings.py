@@ -53,6 +53,37 @@ SETTINGS: list[Setting] = [
     Setting(
         "BUSY_TIMEOUT_MS", 5000, "How long a write waits for the SQLite lock before a 503.", int
     ),
+    # Public feedback links (survey_app/links): printed URLs, rate limits.
+    Setting(
+        "BASE_URL",
+        "",
+        "Public address of the app for printed links and QR codes, e.g. https://survey.example.org"
+        " (empty: the address the coordinator's request came to).",
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        "Where rate-limit counters live: memory:// (one process) or a Redis URL such as"
+        " redis://127.0.0.1:6379/0 when several workers serve (pip install redis).",
+    ),
+    Setting(
+        "LINK_RATE_PER_ADDRESS",
+        "20 per minute;200 per hour",
+        "Form posts and sync batches one client address may send through public links.",
+    ),
+    Setting(
+        "LINK_RATE_PER_LINK",
+        "60 per minute;2000 per hour",
+        "Form posts and sync batches one public link may receive, from all addresses together.",
+    ),
+    Setting("LINK_PAGE_RATE", "120 per minute", "Public-link page views per client address."),
+    Setting("LINK_MAX_BATCH_ITEMS", 100, "Most records in one sync batch through a public link.", int),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "Reverse proxies in front of the app whose X-Forwarded-For is trusted for rate limits.",
+        int,
+    ),
 ]
 
 

@@ -3,6 +3,16 @@
 The result never changes the data: a record that breaks its rules is kept as sent and
 quarantined with these messages, so a coordinator can look at it (field data is never
 dropped). Messages are keyed by question path (``networks[2].org_name``).
+
+Beyond types, choices and ranges, the form's logic is applied exactly as the phone applies
+it (:mod:`survey_app.engine.logic`): ``required`` only where the question is relevant, an
+answer to a question that does not apply is flagged (never deleted), ``constraint`` with its
+``constraint_message``, a select answer outside its ``choice_filter``, a repeat whose number
+of entries differs from its ``repeat_count``, and a ``calculate`` value that differs from
+the server's result. A calculation is only compared when the server can compute it from the
+answers and it does not use the clock or the display language (``now()``, ``today()``,
+``jr:choice-name()``); numbers compare as numbers (``"9"``, ``9`` and ``9.0`` agree).
+A missing calculated value is not an error: the server can always recompute it.
 """
 
 from __future__ import annotations
@@ -12,6 +22,17 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
+from ..engine.expressions import to_string
+from ..engine.logic import (
+    Clock,
+    calculated_value,
+    compiled,
+    holds,
+    is_volatile,
+    logic_for,
+    repeat_target,
+    same_calculated,
+)
 from .schema import METADATA_TYPES, SELECT_TYPES, walk
 
 Errors = dict[str, list[str]]
@@ -164,43 +185,172 @@ def scope_questions(questions: list[dict]):
             yield question
 
 
-def validate_scope(definition: dict, questions: list[dict], data: Any, prefix: str = "") -> Errors:
-    """Validate one scope (the whole form, or one repeat instance)."""
-    errors: Errors = {}
-    if not isinstance(data, dict):
-        return {prefix.rstrip(".") or "data": ["Answers must be an object."]}
+def _text(definition: dict, text: Any) -> str | None:
+    """A definition text (message) in the survey's default language."""
+    if not text:
+        return None
+    if isinstance(text, str):
+        return text
+    return text.get(definition.get("default_language", "en")) or next(iter(text.values()), None)
 
-    def add(name: str, message: str) -> None:
-        errors.setdefault(prefix + name, []).append(message)
 
-    for key in sorted(set(data) - known_names(questions)):
-        add(key, "Not a question of this survey version.")
-    for question in scope_questions(questions):
-        name, value = question["name"], data.get(question["name"])
-        if is_blank(value):
-            if question.get("required") and question["type"] not in ("note", "calculate", "repeat"):
-                add(name, "This answer is required.")
-            continue
-        if question["type"] == "repeat":
-            if not isinstance(value, list):
-                add(name, "Must be a list of entries.")
-                continue
-            for index, item in enumerate(value):
-                errors.update(
-                    validate_scope(
-                        definition, question["questions"], item, f"{prefix}{name}[{index}]."
+class _Scope:
+    """One scope being validated: the whole form, or one repeat instance."""
+
+    def __init__(self, checker: _Checker, data: dict, chain: list, prefix: str, position):
+        self.checker = checker
+        self.data = data
+        self.chain = chain
+        self.prefix = prefix
+        self.position = position
+        self.ctx = checker.logic.context(chain, checker.clock, position)
+
+    def add(self, name: str, message: str) -> None:
+        self.checker.errors.setdefault(self.prefix + name, []).append(message)
+
+
+class _Checker:
+    """Walks a submission against its definition, collecting every problem."""
+
+    def __init__(self, definition: dict, clock: Clock):
+        self.definition = definition
+        self.logic = logic_for(definition)
+        self.clock = clock
+        self.errors: Errors = {}
+
+    def scope(self, questions: list[dict], data: Any, chain: list, prefix: str, position=None):
+        if not isinstance(data, dict):
+            self.errors.setdefault(prefix.rstrip(".") or "data", []).append("Answers must be an object.")
+            return
+        scope = _Scope(self, data, [data, *chain], prefix, position)
+        for key in sorted(set(data) - known_names(questions)):
+            scope.add(key, "Not a question of this survey version.")
+        self.questions(scope, questions, None)
+
+    def questions(self, scope: _Scope, questions: list[dict], hidden_by: str | None) -> None:
+        for question in questions:
+            condition = question.get("relevant")
+            reason = hidden_by
+            if reason is None and condition and not holds(compiled(question, "relevant"), scope.ctx):
+                reason = condition
+            if question["type"] == "group":
+                self.questions(scope, question["questions"], reason)
+            else:
+                self.question(scope, question, reason)
+
+    def question(self, scope: _Scope, question: dict, hidden_by: str | None) -> None:
+        name, kind = question["name"], question["type"]
+        value = scope.data.get(name)
+        other = scope.data.get(name + "_other") if question.get("or_other") else None
+        if hidden_by is not None:
+            # The phone never sends a hidden answer; one that arrives is kept, and flagged.
+            for key, sent in ((name, value), (name + "_other", other)):
+                if not is_blank(sent):
+                    scope.add(
+                        key,
+                        f"Answered, but this question does not apply (its condition {hidden_by}"
+                        " is false). The answer is kept for review.",
                     )
-                )
-            continue
-        problem = _check_value(definition, question, value)
+            return
+        if is_blank(value):
+            if question.get("required") and kind not in ("note", "calculate", "repeat"):
+                # The plain sentence first (coordinators read these in the review queue),
+                # then the form author's own message for the person filling the form.
+                message = _text(self.definition, question.get("required_message"))
+                required = "This answer is required."
+                scope.add(name, f"{required} {message}" if message else required)
+            if not is_blank(other):
+                scope.add(name + "_other", "Answered, but 'other' was not chosen.")
+            return
+        if kind == "repeat":
+            self.repeat(scope, question, value)
+            return
+        problem = _check_value(self.definition, question, value)
         if problem:
-            add(name, problem)
-    return errors
+            scope.add(name, problem)
+            return
+        if kind in SELECT_TYPES:
+            self.choice_filter(scope, question, value)
+            chosen = value if isinstance(value, list) else [value]
+            if not is_blank(other) and "other" not in chosen:
+                scope.add(name + "_other", "Answered, but 'other' was not chosen.")
+        if kind == "calculate":
+            self.calculation(scope, question, value)
+        tree = compiled(question, "constraint")
+        if tree is not None:
+            ctx = self.logic.context(scope.chain, self.clock, scope.position, value=value)
+            if not holds(tree, ctx):
+                message = _text(self.definition, question.get("constraint_message"))
+                scope.add(name, message or f"Does not meet the condition {question['constraint']}.")
+
+    def repeat(self, scope: _Scope, question: dict, value: Any) -> None:
+        name = question["name"]
+        if not isinstance(value, list):
+            scope.add(name, "Must be a list of entries.")
+            return
+        target = repeat_target(question, scope.ctx)
+        if target is not None and target != len(value):
+            scope.add(
+                name,
+                f"Has {len(value)} entr{'y' if len(value) == 1 else 'ies'}, but its repeat count"
+                f" ({question['repeat_count']}) asks for {target}.",
+            )
+        for index, item in enumerate(value):
+            self.scope(question["questions"], item, scope.chain, f"{scope.prefix}{name}[{index}].", index + 1)
+
+    def choice_filter(self, scope: _Scope, question: dict, value: Any) -> None:
+        tree = compiled(question, "choice_filter")
+        if tree is None:
+            return
+        refused = []
+        for choice in value if isinstance(value, list) else [value]:
+            row = self.logic.choice_row(question, choice)
+            if row is None or choice == "other":
+                continue
+            flat = self.logic.choice_for_filter(row)
+            ctx = self.logic.context(scope.chain, self.clock, scope.position, choice=flat)
+            if not holds(tree, ctx):
+                refused.append(choice)
+        if refused:
+            scope.add(
+                question["name"],
+                f"Not among the choices offered here ({', '.join(refused)} is filtered out by"
+                f" {question['choice_filter']}).",
+            )
+
+    def calculation(self, scope: _Scope, question: dict, value: Any) -> None:
+        # A calculation the phone could not have computed like the server (clock, display
+        # language) is left alone; so is one the server cannot compute from the answers.
+        if is_volatile(question):
+            return
+        expected = calculated_value(question, scope.ctx)
+        if expected is not None and not same_calculated(expected, value):
+            scope.add(
+                question["name"],
+                f"Sent {to_string(value)!s}, but {question['calculation']} gives {to_string(expected)}.",
+            )
 
 
-def validate_submission(definition: dict, data: Any) -> Errors:
-    """Return every problem with a submission's answers ({} if it is valid)."""
-    return validate_scope(definition, definition["questions"], data)
+def validate_scope(definition: dict, questions: list[dict], data: Any, prefix: str = "") -> Errors:
+    """Validate one scope (the whole form, or one repeat instance) on its own."""
+    checker = _Checker(definition, Clock.current())
+    checker.scope(questions, data, [], prefix)
+    return checker.errors
+
+
+def validate_submission(definition: dict, data: Any, meta: Any = None) -> Errors:
+    """Return every problem with a submission's answers ({} if it is valid).
+
+    ``today()`` and ``now()`` are read at the record's ``meta.finalized_at`` when given
+    (a record synced a week late must not fail a "not in the future" constraint).
+    """
+    stamp = meta.get("finalized_at") if isinstance(meta, dict) else None
+    if stamp is None and isinstance(data, dict):
+        ends = [q["name"] for q in walk(definition["questions"]) if q["type"] == "end"]
+        stamp = next((data[n] for n in ends if isinstance(data.get(n), str)), None)
+    checker = _Checker(definition, Clock.at(stamp))
+    checker.scope(definition["questions"], data, [], "")
+    return checker.errors
 
 
 def input_questions(definition: dict) -> list[dict]:

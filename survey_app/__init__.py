@@ -90,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     from .coordinator.routes import bp as coordinator_bp
     from .exports.routes import bp as exports_bp
     from .main.routes import bp as main_bp
+    from .offline.routes import bp as offline_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, capture_bp, api_bp, exports_bp, coordinator_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(offline_bp)  # service worker, manifest, backup import

@@ -35,6 +35,12 @@ ROUTES = [
     ("api.submissions", "POST", "/api/v1/submissions", SIGNED_IN),
     ("exports.submissions_csv", "GET", "/api/v1/surveys/listening_session/submissions.csv", STAFF),
     ("coordinator.submissions", "GET", "/coordinate/submissions", STAFF),
+    ("offline.service_worker", "GET", "/sw.js", ANYONE),
+    ("offline.manifest", "GET", "/manifest.webmanifest", ANYONE),
+    ("offline.precache", "GET", "/api/v1/offline/precache", ANYONE),
+    ("offline.import_api", "POST", "/api/v1/submissions/import", STAFF),
+    ("offline.import_page", "GET", "/coordinate/import", STAFF),
+    ("offline.import_page", "POST", "/coordinate/import", STAFF),
 ]
 
 CALLERS = ["anonymous", "facilitator", "coordinator", "admin"]

@@ -1,0 +1,382 @@
+/* The form page, offline: a phone-made id, autosave of every change to IndexedDB,
+ * resuming a draft (?draft=<id>), adding repeat instances, finalising into the outbox
+ * with client-side checks of required answers, and sync in the background.
+ *
+ * The page is the server-rendered form (it posts normally when JavaScript is off or
+ * broken); this script only takes over once the store opened. A form page served from
+ * the cache carries a stale _id and _started_at, so a new draft gets fresh ones here.
+ *
+ * Skip logic hook: the optional module ./formlogic.js may export
+ *   attachLogic(formElement, {definition, onChange}) -> optional {validate(): {key: [msg]}}
+ * `definition` is the survey's definition JSON (or null if it could not be loaded);
+ * call `onChange()` after changing fields from code (calculations, cleared answers) so
+ * they are autosaved. Disabled fields are not submitted (readAnswers reads FormData);
+ * fields inside [hidden], [disabled] or [inert] are not checked for required answers.
+ * The form dispatches `survey:restored` after a draft is put back and
+ * `survey:repeat-added` (detail {item, index}) when a repeat instance is added.
+ */
+import {
+  askPersistence,
+  openStore,
+  registerBackgroundSync,
+  registerWorker,
+  requestSync,
+  spaceIsLow,
+  startAutoSync,
+  storageInfo,
+  user,
+} from './offline.js';
+import { addRepeatInstance, fieldId, readAnswers, restore, snapshot } from './formread.js';
+
+const form = document.querySelector('form.survey-form');
+if (form && user) start(form);
+
+function newId() {
+  if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function deviceId() {
+  try {
+    let id = localStorage.getItem('survey-app-device');
+    if (!id) {
+      id = newId();
+      localStorage.setItem('survey-app-device', id);
+    }
+    return id;
+  } catch (error) {
+    return null;
+  }
+}
+
+function field(name) {
+  return form.querySelector(`input[name="${name}"]`);
+}
+
+function message(text, kind = 'warning') {
+  let box = document.getElementById('offline-notice');
+  if (!box) {
+    box = document.createElement('div');
+    box.id = 'offline-notice';
+    form.before(box);
+  }
+  box.className = kind;
+  box.setAttribute('role', kind === 'warning' ? 'alert' : 'status');
+  box.textContent = text;
+}
+
+async function start(form) {
+  let store;
+  try {
+    store = await openStore();
+  } catch (error) {
+    message(
+      'This phone cannot save drafts here (its browser storage is unavailable). ' +
+        'Nothing you type is kept until you press “Finish and send” with a connection.',
+    );
+    return; // the form keeps its normal, online-only post
+  }
+  storageInfo().then((info) => {
+    if (spaceIsLow(info)) {
+      message(
+        'This phone is almost out of space: drafts may not be saved. ' +
+          'Free some space, or send your records before starting a new one.',
+      );
+    }
+  });
+  askPersistence();
+
+  const params = new URLSearchParams(location.search);
+  const asked = params.get('draft');
+  let record = asked ? await store.get(asked).catch(() => null) : null;
+  if (asked && (!record || record.state !== 'draft')) {
+    message(
+      record ? 'That record is already finished; this is a new one.' : 'That draft is not on this phone; this is a new record.',
+      'status',
+    );
+    record = null;
+  }
+  const id = record ? record.id : newId();
+  const startedAt = record ? record.meta.started_at : new Date().toISOString();
+  field('_id').value = id;
+  field('_started_at').value = startedAt;
+  if (record) {
+    restore(form, record.fields || []);
+    form.dispatchEvent(new CustomEvent('survey:restored', { detail: { id } }));
+  } else {
+    const today = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+    form.querySelectorAll('input[data-default-today]').forEach((input) => {
+      if (!input.value) input.value = today;
+    });
+  }
+  const saver = autosaver(store, id, startedAt, Boolean(record));
+  wire(store, saver, id);
+  registerWorker({
+    auto: false,
+    beforeUpdate: () => saver.flush(),
+    reloadUrl: () => draftUrl(id, saver.exists()),
+  });
+  attachOptionalLogic(saver);
+  startAutoSync();
+}
+
+function draftUrl(id, exists) {
+  const url = new URL(location.href);
+  url.searchParams.delete('draft');
+  if (exists) url.searchParams.set('draft', id);
+  return url.pathname + url.search;
+}
+
+function buildRecord(id, startedAt) {
+  return {
+    id,
+    survey: form.dataset.survey,
+    version: form.dataset.version,
+    title: (document.querySelector('h1') || {}).textContent || form.dataset.survey,
+    lang: form.dataset.lang,
+    data: readAnswers(form),
+    fields: snapshot(form),
+    meta: {
+      started_at: startedAt,
+      device_id: deviceId(),
+      app_version: form.dataset.appVersion || 'web',
+      account: user,
+    },
+  };
+}
+
+/* Saves one change at a time, and again if more came in meanwhile: never a lost change,
+   never two writes racing. */
+function autosaver(store, id, startedAt, exists) {
+  let saving = null;
+  let dirty = false;
+  let saved = exists;
+  let stopped = false;
+  const state = document.createElement('p');
+  state.className = 'save-state';
+  state.dataset.saveState = exists ? 'saved' : 'new';
+  state.textContent = exists ? 'Draft restored from this phone.' : 'Answers are saved on this phone as you type.';
+  form.prepend(state);
+
+  async function loop() {
+    while (dirty && !stopped) {
+      dirty = false;
+      try {
+        await store.saveDraft(buildRecord(id, startedAt));
+        if (!saved) history.replaceState(history.state, '', draftUrl(id, true));
+        saved = true;
+        state.dataset.saveState = 'saved';
+        state.textContent = 'Saved on this phone at ' + new Date().toLocaleTimeString() + '.';
+      } catch (error) {
+        state.dataset.saveState = 'error';
+        if (error instanceof self.SurveyStore.FinalisedError) {
+          stopped = true;
+          message('This record was already finished in another window; changes here are not kept.');
+        } else {
+          message('Could not save on this phone (' + (error.name || error) + '). Free some space, then keep typing.');
+        }
+      }
+    }
+    saving = null;
+  }
+
+  return {
+    change() {
+      dirty = true;
+      if (!saving) saving = loop();
+      return saving;
+    },
+    async flush() {
+      while (saving) await saving;
+      if (dirty) {
+        saving = loop();
+        await saving;
+      }
+    },
+    exists: () => saved,
+    stop() {
+      stopped = true;
+    },
+  };
+}
+
+function wire(store, saver, id) {
+  form.addEventListener('input', () => saver.change());
+  form.addEventListener('change', () => saver.change());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') saver.flush();
+  });
+  form.addEventListener('click', (event) => {
+    const button = event.target.closest('[data-add-repeat]');
+    if (!button) return;
+    event.preventDefault();
+    const fieldset = button.closest('fieldset[data-type="repeat"]');
+    if (fieldset && addRepeatInstance(fieldset)) saver.change();
+  });
+  // Switching language keeps this draft (the page is served again in the other language).
+  document.querySelectorAll('.langs a[data-lang]').forEach((link) => {
+    link.addEventListener('click', async (event) => {
+      event.preventDefault();
+      await saver.flush();
+      const url = new URL(link.href, location.href);
+      if (saver.exists()) url.searchParams.set('draft', id);
+      location.assign(url.pathname + url.search);
+    });
+  });
+  form.addEventListener('submit', (event) => {
+    if (event.submitter && event.submitter.hasAttribute('data-add-repeat')) {
+      event.preventDefault();
+      return;
+    }
+    event.preventDefault();
+    finalise(store, saver, id);
+  });
+}
+
+let logic = null;
+
+function attachOptionalLogic(saver) {
+  const definition = fetch(form.dataset.definitionUrl, { credentials: 'same-origin' })
+    .then((response) => (response.ok ? response.json() : null))
+    .catch(() => null);
+  import('./formlogic.js')
+    .then(async (module) => {
+      if (typeof module.attachLogic !== 'function') return;
+      logic = (await module.attachLogic(form, { definition: await definition, onChange: () => saver.change() })) || null;
+    })
+    .catch(() => {
+      /* no skip logic module (yet): the form works without it */
+    });
+}
+
+/* ---- finalising ---- */
+
+function visible(element) {
+  return !element.closest('[hidden], [disabled], [inert]');
+}
+
+function answered(wrapper) {
+  for (const input of wrapper.querySelectorAll('input, textarea, select')) {
+    if (input.disabled || input.type === 'hidden' || input.name.endsWith('_other')) continue;
+    if (input.type === 'radio' || input.type === 'checkbox') {
+      if (input.checked) return true;
+    } else if (input.value.trim() !== '') {
+      return true;
+    }
+  }
+  return false;
+}
+
+function requiredProblems() {
+  const problems = {};
+  for (const wrapper of form.querySelectorAll('[data-key][data-type]')) {
+    const required =
+      wrapper.hasAttribute('data-required') ||
+      wrapper.querySelector(':scope > label .req, :scope > legend .req');
+    if (!required || !visible(wrapper) || answered(wrapper)) continue;
+    const instance = wrapper.closest('.repeat-item');
+    if (instance && !answered(instance)) continue; // an empty instance is left out, as on the server
+    problems[wrapper.dataset.key] = ['This answer is required.'];
+  }
+  return problems;
+}
+
+function clearProblems() {
+  form.querySelectorAll('[data-client-error]').forEach((element) => element.remove());
+  form.querySelectorAll('.has-error[data-client-flagged]').forEach((element) => {
+    element.classList.remove('has-error');
+    element.removeAttribute('data-client-flagged');
+  });
+  const summary = document.getElementById('client-errors');
+  if (summary) summary.remove();
+}
+
+function showProblems(problems) {
+  const keys = Object.keys(problems);
+  const summary = document.createElement('div');
+  summary.id = 'client-errors';
+  summary.className = 'error-summary';
+  summary.setAttribute('role', 'alert');
+  summary.tabIndex = -1;
+  summary.innerHTML = `<h2>Please check ${keys.length} answer${keys.length === 1 ? '' : 's'}</h2><ul></ul>`;
+  for (const key of keys) {
+    const wrapper = form.querySelector(`[data-key="${CSS.escape(key)}"]`);
+    const label = wrapper && wrapper.querySelector('label, legend');
+    const target = wrapper && wrapper.querySelector('input:not([type=hidden]), textarea, select');
+    const item = document.createElement('li');
+    const link = document.createElement('a');
+    link.href = '#' + (target ? target.id : fieldId(key));
+    link.textContent = (label ? label.textContent.replace(/\*|\(required\)/g, '').trim() : key) + ': ' + problems[key].join(' ');
+    item.append(link);
+    summary.querySelector('ul').append(item);
+    if (wrapper) {
+      const note = document.createElement('p');
+      note.className = 'error';
+      note.dataset.clientError = '';
+      note.textContent = problems[key].join(' ');
+      (wrapper.querySelector(':scope > legend, :scope > label') || wrapper.firstElementChild).after(note);
+      if (!wrapper.classList.contains('has-error')) {
+        wrapper.classList.add('has-error');
+        wrapper.dataset.clientFlagged = '';
+      }
+    }
+  }
+  form.before(summary);
+  summary.focus();
+}
+
+async function finalise(store, saver, id) {
+  clearProblems();
+  let problems = requiredProblems();
+  if (logic && typeof logic.validate === 'function') {
+    try {
+      problems = { ...problems, ...(logic.validate() || {}) };
+    } catch (error) {
+      /* the server checks again */
+    }
+  }
+  if (Object.keys(problems).length) {
+    showProblems(problems);
+    return;
+  }
+  await saver.flush();
+  saver.stop();
+  const record = buildRecord(id, field('_started_at').value);
+  record.meta.finalized_at = new Date().toISOString();
+  try {
+    await store.finalise(record);
+  } catch (error) {
+    message('Could not put the record in the outbox (' + (error.name || error) + '). Sending it straight to the server.');
+    HTMLFormElement.prototype.submit.call(form); // the no-JavaScript path, online
+    return;
+  }
+  history.replaceState(history.state, '', draftUrl(id, false));
+  confirmFinalised(id);
+  requestSync();
+  registerBackgroundSync();
+}
+
+function confirmFinalised(id) {
+  const url = new URL(location.href);
+  const panel = document.createElement('section');
+  panel.className = 'finalised';
+  panel.id = 'finalised';
+  panel.setAttribute('role', 'status');
+  panel.tabIndex = -1;
+  panel.innerHTML =
+    '<h2>Saved in the outbox</h2>' +
+    '<p>The record is on this phone (reference <code></code>) and will be sent as soon as ' +
+    'there is a connection. You can close the app.</p>' +
+    '<p><a class="button primary" data-another>Start another</a> <a class="button" href="/">Home</a></p>';
+  panel.querySelector('code').textContent = id.slice(0, 8);
+  panel.querySelector('[data-another]').href = url.pathname + url.search;
+  form.hidden = true;
+  const state = document.querySelector('.save-state');
+  if (state) state.remove();
+  form.after(panel);
+  panel.focus();
+}

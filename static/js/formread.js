@@ -1,0 +1,212 @@
+/* Read the server-rendered form into sync data, snapshot and restore its fields, and add
+ * repeat instances, all without the network.
+ *
+ * readAnswers() is a port of survey_app/capture/formdata.py and must give the same data
+ * as the no-JavaScript post of the same form: it reads `new FormData(form)` (exactly what
+ * the browser would post: disabled and unchecked fields are left out) and walks the
+ * question wrappers (data-name, data-type, data-key) in page order. Integers become
+ * numbers, select_multiple a list, a repeat a list of objects, a geopoint {lat, lon}; a
+ * value that cannot be read as a number stays text, so the server can quarantine it with
+ * a message instead of it being lost.
+ */
+
+const SKIPPED = new Set(['note', 'calculate', 'start', 'end', 'today', 'deviceid', 'username']);
+const SYSTEM_FIELDS = new Set(['csrf_token', '_id', '_version', '_started_at', '_lang']);
+const MAX_REPEAT = 200;
+
+export function fieldId(key) {
+  return 'f-' + key.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+function ownerRepeat(element) {
+  return element.parentElement ? element.parentElement.closest('[data-type="repeat"]') : null;
+}
+
+/* The questions of one scope (the form, or a repeat's first instance), groups flattened,
+   each as {name, type, key, orOther, children}. */
+function questionTree(root, owner) {
+  const tree = [];
+  for (const element of root.querySelectorAll('[data-key][data-type]')) {
+    if (ownerRepeat(element) !== owner) continue;
+    const type = element.dataset.type;
+    if (type === 'group') continue;
+    const node = { name: element.dataset.name, type, key: element.dataset.key };
+    if (type === 'repeat') {
+      const first = element.querySelector('.repeat-item');
+      node.children = first ? questionTree(first, element) : [];
+    } else {
+      node.orOther = Boolean(element.querySelector('input[name$="_other"]'));
+    }
+    tree.push(node);
+  }
+  return tree;
+}
+
+function number(raw, integer) {
+  const text = integer ? raw.trim() : raw.trim().replace(/,/g, '.');
+  const pattern = integer ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+  return pattern.test(text) ? Number(text) : raw;
+}
+
+function repeatCount(values, key) {
+  const raw = values.get(key + '__count');
+  return raw !== null && /^\d+$/.test(raw) ? Math.min(parseInt(raw, 10), MAX_REPEAT) : 0;
+}
+
+function readScope(tree, values, prefix) {
+  const data = {};
+  for (const question of tree) {
+    const { name, type } = question;
+    const key = prefix + name;
+    if (SKIPPED.has(type)) continue;
+    if (type === 'repeat') {
+      const items = [];
+      for (let i = 0; i < repeatCount(values, key); i += 1) {
+        const item = readScope(question.children, values, key + '[' + i + '].');
+        if (Object.keys(item).length) items.push(item);
+      }
+      if (items.length) data[name] = items;
+      continue;
+    }
+    if (type === 'select_multiple') {
+      const chosen = values.getAll(key).filter((value) => value);
+      if (chosen.length) data[name] = chosen;
+    } else if (type === 'geopoint') {
+      const lat = (values.get(key + '__lat') || '').trim();
+      const lon = (values.get(key + '__lon') || '').trim();
+      if (lat || lon) data[name] = { lat: number(lat, false), lon: number(lon, false) };
+    } else {
+      const raw = values.get(key) || '';
+      if (raw.trim() === '') continue; // as formdata.py: a blank answer skips its "other" too
+      if (type === 'integer') data[name] = number(raw, true);
+      else if (type === 'decimal' || type === 'range') data[name] = number(raw, false);
+      else data[name] = raw;
+    }
+    if (question.orOther) {
+      const other = (values.get(key + '_other') || '').trim();
+      if (other) data[name + '_other'] = other;
+    }
+  }
+  return data;
+}
+
+/* The form's answers in the sync API's data shape. */
+export function readAnswers(form) {
+  const values = new FormData(form);
+  return readScope(questionTree(form, null), values, '');
+}
+
+function isField(element) {
+  return (
+    element.name &&
+    !SYSTEM_FIELDS.has(element.name) &&
+    !['submit', 'button', 'reset', 'file', 'image'].includes(element.type)
+  );
+}
+
+/* Every field's raw value as [name, value] pairs (disabled ones too: a question hidden
+   by skip logic and shown again gets its answer back). */
+export function snapshot(form) {
+  const pairs = [];
+  for (const element of form.elements) {
+    if (!isField(element)) continue;
+    if (element.type === 'radio' || element.type === 'checkbox') {
+      if (element.checked) pairs.push([element.name, element.value]);
+    } else if (element.tagName === 'SELECT') {
+      for (const option of element.selectedOptions) pairs.push([element.name, option.value]);
+    } else {
+      pairs.push([element.name, element.value]);
+    }
+  }
+  return pairs;
+}
+
+/* Put a snapshot back: first as many repeat instances as it had, then every value. */
+export function restore(form, pairs) {
+  const values = new Map();
+  for (const [name, value] of pairs) {
+    if (!values.has(name)) values.set(name, []);
+    values.get(name).push(value);
+  }
+  for (let pass = 0; pass < 5; pass += 1) {
+    let added = false;
+    for (const fieldset of form.querySelectorAll('fieldset[data-type="repeat"]')) {
+      const wanted = parseInt((values.get(fieldset.dataset.key + '__count') || ['0'])[0], 10);
+      while (instances(fieldset).length < Math.min(wanted || 0, MAX_REPEAT)) {
+        addRepeatInstance(fieldset, { focus: false });
+        added = true;
+      }
+    }
+    if (!added) break; // nested repeats appear only once their parent instance exists
+  }
+  const seen = new Map();
+  for (const element of form.elements) {
+    if (!isField(element)) continue;
+    const given = values.get(element.name) || [];
+    if (element.type === 'radio' || element.type === 'checkbox') {
+      element.checked = given.includes(element.value);
+    } else if (element.tagName === 'SELECT') {
+      for (const option of element.options) option.selected = given.includes(option.value);
+    } else if (element.matches('[data-repeat-count]')) {
+      element.value = String(instances(element.closest('fieldset')).length);
+    } else {
+      const index = seen.get(element.name) || 0;
+      seen.set(element.name, index + 1);
+      element.value = index < given.length ? given[index] : '';
+    }
+  }
+}
+
+function instances(fieldset) {
+  const list = fieldset.querySelector(':scope > .repeat-items');
+  return list ? [...list.children].filter((child) => child.matches('.repeat-item')) : [];
+}
+
+/* Add an empty instance to a repeat, offline (the no-JS path asks the server instead).
+   Dispatches `survey:repeat-added` so skip logic can wire up the new fields. */
+export function addRepeatInstance(fieldset, { focus = true } = {}) {
+  const list = fieldset.querySelector(':scope > .repeat-items');
+  const existing = instances(fieldset);
+  if (!list || !existing.length || existing.length >= MAX_REPEAT) return null;
+  const key = fieldset.dataset.key;
+  const template = existing[existing.length - 1];
+  const from = Number(template.dataset.index);
+  const to = existing.length;
+  const clone = template.cloneNode(true);
+  const namePrefix = [key + '[' + from + '].', key + '[' + to + '].'];
+  const idPrefix = [fieldId(key) + '-' + from + '-', fieldId(key) + '-' + to + '-'];
+  const rename = (value) => value.split(namePrefix[0]).join(namePrefix[1]).split(idPrefix[0]).join(idPrefix[1]);
+  for (const element of [clone, ...clone.querySelectorAll('*')]) {
+    for (const attribute of ['name', 'id', 'for', 'data-key', 'aria-describedby', 'href']) {
+      const value = element.getAttribute(attribute);
+      if (value) element.setAttribute(attribute, rename(value));
+    }
+  }
+  // An empty instance: no answers, no old messages, nested repeats back to one instance.
+  clone.querySelectorAll('.error, [data-client-error]').forEach((element) => element.remove());
+  clone.querySelectorAll('.has-error').forEach((element) => element.classList.remove('has-error'));
+  clone.querySelectorAll('[aria-invalid]').forEach((element) => element.removeAttribute('aria-invalid'));
+  for (const nested of clone.querySelectorAll('fieldset[data-type="repeat"]')) {
+    instances(nested).slice(1).forEach((extra) => extra.remove());
+  }
+  for (const element of clone.querySelectorAll('input, textarea, select')) {
+    if (element.matches('[data-repeat-count]')) element.value = '1';
+    else if (element.type === 'radio' || element.type === 'checkbox') element.checked = false;
+    else if (element.tagName === 'SELECT') element.selectedIndex = -1;
+    else if (element.type !== 'hidden') element.value = '';
+  }
+  clone.dataset.index = String(to);
+  const title = clone.querySelector('.repeat-title');
+  if (title) title.textContent = title.textContent.replace(/\d+\s*$/, String(to + 1));
+  list.append(clone);
+  const counter = fieldset.querySelector(':scope > [data-repeat-count]');
+  if (counter) counter.value = String(to + 1);
+  if (focus) {
+    const first = clone.querySelector('input:not([type=hidden]), textarea, select');
+    if (first) first.focus();
+  }
+  fieldset.dispatchEvent(
+    new CustomEvent('survey:repeat-added', { bubbles: true, detail: { item: clone, index: to } }),
+  );
+  return clone;
+}

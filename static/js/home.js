@@ -1,0 +1,166 @@
+/* The home screen's "On this phone" part: drafts (resume, discard with confirmation), the
+ * outbox and recently sent records with counts, "Sync now", the last successful sync,
+ * storage (persistent or not, space used) and "Save a backup file".
+ * Everything here reads IndexedDB, so it works offline; the page itself comes from the
+ * service worker's cache when there is no connection.
+ */
+import {
+  askPersistence,
+  bytes,
+  onSyncChange,
+  openStore,
+  plural,
+  problemSentence,
+  registerWorker,
+  requestSync,
+  saveBackup,
+  startAutoSync,
+  storageInfo,
+  syncSentence,
+  when,
+} from './offline.js';
+
+const root = document.getElementById('device-records');
+const STATUS_WORDS = {
+  stored: 'received',
+  duplicate: 'received (already there)',
+  conflict: 'received, kept for review (the server had other answers for it)',
+  quarantined: 'received, kept for review (some answers break the survey rules)',
+};
+
+if (root && document.body.dataset.user) start();
+
+async function start() {
+  let store;
+  try {
+    store = await openStore();
+  } catch (error) {
+    root.querySelector('[data-no-js]').textContent =
+      'This browser cannot keep records on the phone (its storage is unavailable). ' +
+      'Forms are sent straight to the server, so keep a connection while you fill them.';
+    return;
+  }
+  root.querySelector('[data-no-js]').hidden = true;
+  root.querySelector('[data-js]').hidden = false;
+  registerWorker({ auto: true });
+  document.getElementById('sync-now').addEventListener('click', () => syncNow(store));
+  document.getElementById('save-backup').addEventListener('click', backup);
+  root.addEventListener('click', (event) => discard(event, store));
+  onSyncChange(() => render(store));
+  await render(store);
+  askPersistence().then(renderStorage);
+  await startAutoSync();
+  await render(store);
+}
+
+function item(parts) {
+  const li = document.createElement('li');
+  li.className = 'record';
+  for (const part of parts) if (part) li.append(part);
+  return li;
+}
+
+function element(tag, text, attributes = {}) {
+  const node = document.createElement(tag);
+  if (text) node.textContent = text;
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  return node;
+}
+
+function draftItem(r) {
+  const resume = element('a', 'Resume', {
+    class: 'button',
+    href: `/forms/${encodeURIComponent(r.survey)}?draft=${r.id}`,
+    'data-resume': r.id,
+  });
+  const drop = element('button', 'Discard', {
+    type: 'button',
+    class: 'button danger',
+    'data-discard': r.id,
+    'aria-label': `Discard draft ${r.id.slice(0, 8)}`,
+  });
+  const actions = element('span', '', { class: 'record-actions' });
+  actions.append(resume, ' ', drop);
+  return item([
+    element('strong', r.title || r.survey),
+    element('small', ` last changed ${when(r.updated_at)} · ref ${r.id.slice(0, 8)}`),
+    actions,
+  ]);
+}
+
+function fill(list, rows, make, empty) {
+  list.replaceChildren(...(rows.length ? rows.map(make) : [item([element('span', empty, { class: 'hint' })])]));
+}
+
+async function render(store) {
+  const [drafts, outbox, sent, status] = await Promise.all([
+    store.list('draft'),
+    store.list('outbox'),
+    store.list('sent'),
+    store.getValue('sync'),
+  ]);
+  for (const [state, rows] of [['draft', drafts], ['outbox', outbox], ['sent', sent]]) {
+    root.querySelector(`[data-count="${state}"]`).textContent = String(rows.length);
+  }
+  fill(document.getElementById('drafts-list'), drafts, draftItem, 'No drafts.');
+  fill(document.getElementById('outbox-list'), outbox, (r) =>
+    item([
+      element('strong', r.title || r.survey),
+      element('small', ` finished ${when(r.meta && r.meta.finalized_at)} · ref ${r.id.slice(0, 8)}`),
+      r.problem ? element('p', r.problem, { class: 'error' }) : null,
+    ]), 'Nothing waits to be sent.');
+  fill(document.getElementById('sent-list'), sent, (r) =>
+    item([
+      element('strong', r.title || r.survey),
+      element('small', ` sent ${when(r.sent_at)} · ref ${r.id.slice(0, 8)} · ${STATUS_WORDS[r.status] || r.status}`),
+    ]), 'Nothing sent recently.');
+  document.getElementById('sync-summary').textContent = syncSentence(status, outbox.length);
+  const problem = document.getElementById('sync-problem');
+  const sentence = outbox.length ? problemSentence(status) : '';
+  problem.hidden = !sentence;
+  problem.textContent = sentence;
+  if (status && status.state === 'signin' && outbox.length) {
+    problem.append(' ', element('a', 'Sign in again', { href: '/login?next=/' }));
+  }
+  await renderStorage();
+}
+
+async function renderStorage() {
+  const info = await storageInfo();
+  const kept =
+    info.persisted === true
+      ? 'Kept: the browser will not clear it to make space.'
+      : 'Not guaranteed: the browser may clear it if the phone runs out of space. Send records, or save a backup file, often.';
+  const used = info.usage === null ? '' : ` ${bytes(info.usage)} used of ${bytes(info.quota)}.`;
+  const target = document.getElementById('storage-state');
+  target.textContent = kept + used;
+  target.dataset.persisted = String(info.persisted);
+}
+
+async function syncNow(store) {
+  const button = document.getElementById('sync-now');
+  button.disabled = true;
+  document.getElementById('sync-summary').textContent = 'Sending…';
+  try {
+    await requestSync({ includeProblems: true });
+  } finally {
+    button.disabled = false;
+    await render(store);
+  }
+}
+
+async function discard(event, store) {
+  const button = event.target.closest('[data-discard]');
+  if (!button) return;
+  const id = button.dataset.discard;
+  if (!window.confirm(`Discard draft ${id.slice(0, 8)}? Its answers are deleted from this phone for good.`)) return;
+  await store.discardDraft(id);
+  await render(store);
+}
+
+async function backup() {
+  const saved = await saveBackup();
+  document.getElementById('sync-summary').textContent =
+    `Backup file saved: ${plural(saved.submissions, 'record', 'records')} waiting to be sent` +
+    (saved.drafts ? ` and ${plural(saved.drafts, 'draft', 'drafts')}.` : '.');
+}

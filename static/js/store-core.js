@@ -1,0 +1,261 @@
+/* The phone's record store: one IndexedDB database per account, holding its drafts, its
+ * outbox (finalised, not yet acknowledged by the server) and a short list of recently sent
+ * records.
+ *
+ * Why a classic script and not an ES module: the service worker loads it with
+ * importScripts (module service workers are not in every browser a cheap phone runs),
+ * and pages import it for its side effect. Either way it defines self.SurveyStore.
+ *
+ * Why one database per account: a shared phone must never show one facilitator's
+ * drafts to another, and deleting or exporting one account's data is then one name.
+ *
+ * A record: {id (UUID made by the phone, never changed), state: 'draft'|'outbox'|'sent',
+ * survey, version, title, lang, data (the sync API's answers), fields (the form's raw
+ * name/value pairs, to restore it), meta {started_at, finalized_at, device_id,
+ * app_version, account}, created_at, updated_at, problem?, sent_at?, status?}.
+ */
+(function (scope) {
+  'use strict';
+
+  const DB_VERSION = 1;
+  const SENT_KEEP = 30; // recently sent records shown on the home screen (answers dropped)
+  const SENT_KEEP_MS = 14 * 24 * 3600 * 1000;
+  const ACK_STATUSES = ['stored', 'duplicate', 'conflict', 'quarantined'];
+
+  function databaseName(user) {
+    return 'survey-app:' + user;
+  }
+
+  function done(request) {
+    return new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  function nowIso() {
+    return new Date().toISOString();
+  }
+
+  class FinalisedError extends Error {}
+
+  class Store {
+    constructor(user, db) {
+      this.user = user;
+      this.db = db;
+    }
+
+    /* Run body(stores...) in one transaction; resolves with its result once committed.
+       Only IndexedDB requests may be awaited inside body, or the transaction ends early. */
+    tx(names, mode, body) {
+      return new Promise((resolve, reject) => {
+        let result;
+        let transaction;
+        try {
+          transaction = this.db.transaction(names, mode);
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        transaction.oncomplete = () => resolve(result);
+        transaction.onerror = () => reject(transaction.error);
+        transaction.onabort = () => reject(transaction.error || new Error('transaction aborted'));
+        const stores = names.map((name) => transaction.objectStore(name));
+        Promise.resolve()
+          .then(() => body(...stores))
+          .then(
+            (value) => {
+              result = value;
+            },
+            (error) => {
+              try {
+                transaction.abort();
+              } catch (ignored) {
+                /* already finished */
+              }
+              reject(error);
+            },
+          );
+      });
+    }
+
+    get(id) {
+      return this.tx(['records'], 'readonly', (records) => done(records.get(id)));
+    }
+
+    list(state) {
+      return this.tx(['records'], 'readonly', (records) =>
+        done(records.index('state').getAll(state)),
+      ).then((rows) => rows.sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1)));
+    }
+
+    async counts() {
+      const result = {};
+      await this.tx(['records'], 'readonly', async (records) => {
+        for (const state of ['draft', 'outbox', 'sent']) {
+          result[state] = await done(records.index('state').count(state));
+        }
+      });
+      return result;
+    }
+
+    /* Save a draft; refuses to overwrite a record that was finalised meanwhile (a late
+       autosave, or a second tab), so an outbox record can never turn back into a draft. */
+    saveDraft(record) {
+      return this.tx(['records'], 'readwrite', async (records) => {
+        const existing = await done(records.get(record.id));
+        if (existing && existing.state !== 'draft') {
+          throw new FinalisedError('This record is already finished.');
+        }
+        const now = nowIso();
+        const saved = {
+          ...record,
+          state: 'draft',
+          created_at: (existing && existing.created_at) || now,
+          updated_at: now,
+        };
+        await done(records.put(saved));
+        return saved;
+      });
+    }
+
+    /* Move a record to the outbox. Finalising twice keeps the first finalised copy. */
+    finalise(record) {
+      return this.tx(['records'], 'readwrite', async (records) => {
+        const existing = await done(records.get(record.id));
+        if (existing && existing.state !== 'draft') return existing;
+        const now = nowIso();
+        const saved = {
+          ...record,
+          state: 'outbox',
+          created_at: (existing && existing.created_at) || now,
+          updated_at: now,
+          meta: { ...record.meta, finalized_at: (record.meta && record.meta.finalized_at) || now },
+        };
+        await done(records.put(saved));
+        return saved;
+      });
+    }
+
+    discardDraft(id) {
+      return this.tx(['records'], 'readwrite', async (records) => {
+        const existing = await done(records.get(id));
+        if (!existing || existing.state !== 'draft') return false;
+        await done(records.delete(id));
+        return true;
+      });
+    }
+
+    /* Record the server's answers. Only an acknowledged record (one of the four statuses)
+       leaves the outbox; it is kept as a short summary without its answers. */
+    acknowledge(results) {
+      return this.tx(['records'], 'readwrite', async (records) => {
+        let count = 0;
+        const now = nowIso();
+        for (const result of results) {
+          if (!result || !ACK_STATUSES.includes(result.status)) continue;
+          const existing = await done(records.get(result.id));
+          if (!existing || existing.state !== 'outbox') continue;
+          await done(
+            records.put({
+              id: existing.id,
+              state: 'sent',
+              survey: existing.survey,
+              version: existing.version,
+              title: existing.title,
+              status: result.status,
+              created_at: existing.created_at,
+              updated_at: now,
+              sent_at: now,
+            }),
+          );
+          count += 1;
+        }
+        const sent = await done(records.index('state').getAll('sent'));
+        sent.sort((a, b) => (a.sent_at < b.sent_at ? 1 : -1));
+        const cutoff = new Date(Date.now() - SENT_KEEP_MS).toISOString();
+        for (const [index, row] of sent.entries()) {
+          if (index >= SENT_KEEP || row.sent_at < cutoff) await done(records.delete(row.id));
+        }
+        return count;
+      });
+    }
+
+    /* Mark outbox records the server refused one by one (kept, shown, retried by hand). */
+    markProblem(ids, message) {
+      return this.tx(['records'], 'readwrite', async (records) => {
+        for (const id of ids) {
+          const existing = await done(records.get(id));
+          if (existing && existing.state === 'outbox') {
+            await done(records.put({ ...existing, problem: message }));
+          }
+        }
+      });
+    }
+
+    getValue(key) {
+      return this.tx(['kv'], 'readonly', (kv) => done(kv.get(key)));
+    }
+
+    setValue(key, value) {
+      return this.tx(['kv'], 'readwrite', (kv) => done(kv.put(value, key)));
+    }
+
+    /* Merge changes into a stored object (the sync status) in one transaction; changes
+       may be a function of the previous value. */
+    updateValue(key, changes) {
+      return this.tx(['kv'], 'readwrite', async (kv) => {
+        const previous = (await done(kv.get(key))) || {};
+        const update = typeof changes === 'function' ? changes(previous) : changes;
+        const merged = { ...previous, ...update };
+        await done(kv.put(merged, key));
+        return merged;
+      });
+    }
+
+    /* Take a time-limited lease (used only where the Web Locks API is missing). */
+    takeLease(name, owner, ms) {
+      return this.tx(['kv'], 'readwrite', async (kv) => {
+        const lease = await done(kv.get('lease:' + name));
+        if (lease && lease.owner !== owner && lease.until > Date.now()) return false;
+        await done(kv.put({ owner, until: Date.now() + ms }, 'lease:' + name));
+        return true;
+      });
+    }
+
+    releaseLease(name, owner) {
+      return this.tx(['kv'], 'readwrite', async (kv) => {
+        const lease = await done(kv.get('lease:' + name));
+        if (lease && lease.owner === owner) await done(kv.delete('lease:' + name));
+      });
+    }
+  }
+
+  function open(user) {
+    if (!user) return Promise.reject(new Error('Not signed in.'));
+    if (!scope.indexedDB) return Promise.reject(new Error('This browser cannot store data.'));
+    return new Promise((resolve, reject) => {
+      let request;
+      try {
+        request = scope.indexedDB.open(databaseName(user), DB_VERSION);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      request.onupgradeneeded = () => {
+        const db = request.result;
+        const records = db.createObjectStore('records', { keyPath: 'id' });
+        records.createIndex('state', 'state');
+        db.createObjectStore('kv');
+      };
+      request.onsuccess = () => {
+        const db = request.result;
+        db.onversionchange = () => db.close(); // let a newer release upgrade the schema
+        resolve(new Store(user, db));
+      };
+      request.onerror = () => reject(request.error || new Error('IndexedDB failed to open.'));
+    });
+  }
+
+  scope.SurveyStore = { open, databaseName, FinalisedError, ACK_STATUSES };
+})(self);

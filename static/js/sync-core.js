@@ -1,0 +1,209 @@
+/* Send the outbox to the server: single-flight, in bounded batches, dropping a record only
+ * once the server has acknowledged it.
+ *
+ * A classic script for the same reason as store-core.js (the service worker runs it for
+ * Background Sync, pages run it for every other trigger); it defines self.SurveySync and
+ * needs self.SurveyStore.
+ *
+ * The contract (DESIGN.md, "The sync contract"): every item result stored, duplicate,
+ * conflict or quarantined means "the server has it durably, drop your copy"; only
+ * envelope failures mean "keep it and retry": 401 asks to sign in again, 413 makes the
+ * batch smaller, 400 naming single records sets those aside, and anything else
+ * (5xx, no network) is retried later with back-off by the caller.
+ */
+(function (scope) {
+  'use strict';
+
+  const MAX_RECORDS = 25;
+  const MAX_BYTES = 512 * 1024;
+  const LEASE_MS = 60 * 1000;
+  const CHANNEL = 'survey-sync';
+  const encoder = new TextEncoder();
+  const channel = scope.BroadcastChannel ? new scope.BroadcastChannel(CHANNEL) : null;
+
+  function payloadOf(record) {
+    return {
+      id: record.id,
+      survey: record.survey,
+      version: record.version,
+      data: record.data,
+      meta: record.meta || {},
+    };
+  }
+
+  /* The first records of the list that fit in one batch (always at least one). */
+  function nextBatch(records, maxRecords, maxBytes) {
+    const batch = [];
+    let bytes = 20;
+    for (const record of records) {
+      const size = encoder.encode(JSON.stringify(payloadOf(record))).length + 1;
+      if (batch.length && bytes + size > maxBytes) break;
+      batch.push(record);
+      bytes += size;
+      if (batch.length >= maxRecords) break;
+    }
+    return batch;
+  }
+
+  function retryAfter(response) {
+    const seconds = parseInt(response.headers.get('Retry-After') || '', 10);
+    return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+  }
+
+  async function readJson(response) {
+    try {
+      return await response.json();
+    } catch (error) {
+      return null;
+    }
+  }
+
+  /* A fresh CSRF token and who is signed in (asked before every sync: sessions last weeks). */
+  async function session() {
+    let response;
+    try {
+      response = await fetch('/api/v1/csrf', {
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { Accept: 'application/json' },
+      });
+    } catch (error) {
+      return { state: 'offline', message: 'No connection to the server.' };
+    }
+    const body = await readJson(response);
+    if (!response.ok || !body) {
+      return {
+        state: 'error',
+        message: 'The server answered ' + response.status + '.',
+        retryAfter: retryAfter(response),
+      };
+    }
+    if (!body.signed_in) return { state: 'signin', message: 'Sign in again to send your records.' };
+    return { state: 'ok', token: body.csrf_token, user: body.user };
+  }
+
+  async function waiting(store, includeProblems, tried) {
+    const outbox = await store.list('outbox');
+    return outbox
+      .filter((record) => !tried.has(record.id) && (includeProblems || !record.problem))
+      .sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+  }
+
+  /* Records a 400 names one by one (errors.submissions is keyed by batch index). */
+  function refusedItems(body, batch) {
+    const named = body && body.errors && body.errors.submissions;
+    if (!named || typeof named !== 'object' || Array.isArray(named)) return [];
+    return Object.keys(named)
+      .map((index) => batch[Number(index)])
+      .filter(Boolean);
+  }
+
+  async function finish(store, outcome) {
+    const now = new Date().toISOString();
+    const counts = await store.counts();
+    const status = await store.updateValue('sync', (previous) => {
+      const changes = {
+        lastAttempt: now,
+        state: outcome.state,
+        message: outcome.message || '',
+        waiting: counts.outbox,
+      };
+      if (outcome.state === 'ok' || outcome.state === 'idle') changes.failures = 0;
+      if (outcome.state === 'ok') changes.lastSuccess = now;
+      if (outcome.state === 'offline' || outcome.state === 'error') {
+        changes.failures = (previous.failures || 0) + 1;
+      }
+      return changes;
+    });
+    const result = { ...outcome, counts, status };
+    if (channel) channel.postMessage({ type: 'sync', user: store.user, outcome: result });
+    return result;
+  }
+
+  async function runLocked(store, options, renew) {
+    const tried = new Set();
+    let sent = 0;
+    let limit = MAX_RECORDS;
+    let pending = await waiting(store, options.includeProblems, tried);
+    if (!pending.length) return finish(store, { state: 'idle', sent });
+    const who = options.session || (await session());
+    if (who.state !== 'ok') return finish(store, { ...who, sent });
+    if (who.user !== store.user) {
+      return finish(store, {
+        state: 'account',
+        sent,
+        message: 'Signed in as ' + who.user + '; these records belong to ' + store.user + '.',
+      });
+    }
+    while (pending.length) {
+      await renew();
+      const batch = nextBatch(pending, limit, MAX_BYTES);
+      let response;
+      try {
+        response = await fetch('/api/v1/submissions', {
+          method: 'POST',
+          credentials: 'same-origin',
+          cache: 'no-store',
+          headers: {
+            'Content-Type': 'application/json',
+            Accept: 'application/json',
+            'X-CSRFToken': who.token,
+          },
+          body: JSON.stringify({ submissions: batch.map(payloadOf) }),
+        });
+      } catch (error) {
+        return finish(store, { state: 'offline', sent, message: 'The connection was lost.' });
+      }
+      const body = await readJson(response);
+      if (response.ok && body && Array.isArray(body.results)) {
+        sent += await store.acknowledge(body.results);
+        batch.forEach((record) => tried.add(record.id)); // an unanswered one waits for next time
+        if (channel) channel.postMessage({ type: 'progress', user: store.user, sent });
+      } else if (response.status === 401) {
+        return finish(store, { state: 'signin', sent, message: 'Sign in again to send your records.' });
+      } else if (response.status === 413 && batch.length > 1) {
+        limit = Math.max(1, Math.floor(batch.length / 2));
+      } else if (response.status === 413) {
+        await store.markProblem([batch[0].id], 'Too large for the server: save a backup file.');
+        tried.add(batch[0].id);
+      } else if (response.status === 400 && refusedItems(body, batch).length) {
+        const refused = refusedItems(body, batch);
+        await store.markProblem(
+          refused.map((record) => record.id),
+          'The server could not read this record: save a backup file for your coordinator.',
+        );
+        refused.forEach((record) => tried.add(record.id)); // the rest of the batch goes again
+      } else {
+        return finish(store, {
+          state: 'error',
+          sent,
+          message: (body && body.error) || 'The server answered ' + response.status + '.',
+          retryAfter: retryAfter(response),
+        });
+      }
+      pending = await waiting(store, options.includeProblems, tried);
+    }
+    return finish(store, { state: 'ok', sent });
+  }
+
+  /* Run one sync for this store's account unless one is already running anywhere on the
+     phone (another tab or the service worker): then answer {state: 'busy'} at once. */
+  async function run(store, options = {}) {
+    const name = 'survey-sync:' + store.user;
+    const locks = scope.navigator && scope.navigator.locks;
+    if (locks && locks.request) {
+      return locks.request(name, { ifAvailable: true }, (lock) =>
+        lock ? runLocked(store, options, async () => {}) : { state: 'busy' },
+      );
+    }
+    const owner = Math.random().toString(36).slice(2) + Date.now();
+    if (!(await store.takeLease(name, owner, LEASE_MS))) return { state: 'busy' };
+    try {
+      return await runLocked(store, options, () => store.takeLease(name, owner, LEASE_MS));
+    } finally {
+      await store.releaseLease(name, owner).catch(() => {});
+    }
+  }
+
+  scope.SurveySync = { run, session, payloadOf, nextBatch, MAX_RECORDS, MAX_BYTES, CHANNEL };
+})(self);

@@ -1,0 +1,77 @@
+"""The release id and the list of URLs a phone keeps for offline use.
+
+A release id names one set of static files: the service worker embeds it, so any change
+to a JavaScript, CSS or icon file (or to the app version) makes browsers see a new worker,
+which fills fresh caches and waits until it may take over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import current_app, url_for
+
+from .. import STATIC_DIR, __version__
+from ..surveys.registry import list_surveys
+
+# Kept for offline use; anything else under static/ (none today) is fetched on demand.
+SHELL_SUFFIXES = {".js", ".css", ".png", ".svg", ".webmanifest", ".woff2"}
+WORKER_FILE = STATIC_DIR / "sw.js"
+
+_static_hash: dict[Path, str] = {}
+
+
+def static_files() -> list[Path]:
+    """The static files of the app shell, in a stable order (the worker itself excluded)."""
+    return sorted(
+        path
+        for path in STATIC_DIR.rglob("*")
+        if path.is_file() and path.suffix in SHELL_SUFFIXES and path != WORKER_FILE
+    )
+
+
+def static_hash() -> str:
+    """A hash of every shell file and the worker script, computed once per process."""
+    if STATIC_DIR not in _static_hash:
+        digest = hashlib.sha256()
+        for path in [*static_files(), WORKER_FILE]:
+            digest.update(path.relative_to(STATIC_DIR).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes() if path.exists() else b"")
+        _static_hash[STATIC_DIR] = digest.hexdigest()[:12]
+    return _static_hash[STATIC_DIR]
+
+
+def release_id() -> str:
+    """``<app version>-<static hash>``, or ``OFFLINE_RELEASE`` from the config if set.
+
+    The override exists for deployments that stamp their own build id, and for tests
+    that simulate a new release without editing files.
+    """
+    return current_app.config.get("OFFLINE_RELEASE") or f"{__version__}-{static_hash()}"
+
+
+def shell_urls() -> list[str]:
+    """Static URLs every phone keeps (the same for every account)."""
+    urls = ["/manifest.webmanifest"]
+    urls += [
+        url_for("static", filename=path.relative_to(STATIC_DIR).as_posix())
+        for path in static_files()
+    ]
+    return urls
+
+
+def page_urls(db) -> list[str]:
+    """Pages and definitions rendered for the signed-in account (cleared on sign-out)."""
+    urls = [url_for("main.home"), url_for("auth.logout")]
+    for survey in list_surveys(db):
+        urls.append(url_for("capture.form_page", survey_id=survey["id"]))
+        urls.append(
+            url_for(
+                "api.survey_definition",
+                survey_id=survey["id"],
+                version=survey["current_version"],
+            )
+        )
+    return urls

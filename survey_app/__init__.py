@@ -64,6 +64,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # scripts carry no cookie, so cross-site forgery does not apply to them.
         from .auth.access import bearer_token, requires_sign_in
 
+        # A public link's URL token is its credential: it carries no cookie privileges.
+        if getattr(app.view_functions.get(request.endpoint), "token_is_credential", False):
+            return
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and not bearer_token():
             # A phone whose session expired must hear "sign in again" (401), not a
             # CSRF complaint, so it keeps its outbox and asks the person to sign in.
@@ -95,3 +98,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, admin_bp, capture_bp, api_bp, exports_bp, coordinator_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(offline_bp)  # service worker, manifest, backup import
+    from .links.api import bp as link_api_bp
+    from .links.public import bp as public_links_bp
+    from .links.routes import bp as links_bp
+
+    for blueprint in (links_bp, public_links_bp, link_api_bp):  # public feedback links
+        app.register_blueprint(blueprint)

@@ -118,5 +118,79 @@ def serve(host: str, port: int, workers: int | None) -> None:
     os.execvp(args[0], [*args, "survey_app.wsgi:app"])
 
 
+@main.command("create-link")
+@click.argument("survey")
+@click.option("--label", required=True, help='Who the link is for, e.g. "Likoni women\'s group, March".')
+@click.option(
+    "--expires",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day the link works (YYYY-MM-DD, until the end of that day UTC).",
+)
+@click.option(
+    "--max", "max_submissions", type=click.IntRange(min=1), default=None, help="Most answers it takes."
+)
+@click.option(
+    "--base-url",
+    default=None,
+    help="Public address of the app (default: SURVEY_APP_BASE_URL, else http://127.0.0.1:8000).",
+)
+def create_link_command(survey, label, expires, max_submissions, base_url) -> None:
+    """Create a public feedback link for SURVEY and print its full URL."""
+    from .links.model import LinkError, create_link
+
+    app, db = _db()
+    base = base_url or app.config.get("BASE_URL")
+    if not base:
+        base = "http://127.0.0.1:8000"
+        click.echo(f"Note: no base URL set; using {base} (set SURVEY_APP_BASE_URL).", err=True)
+    try:
+        link = create_link(
+            db,
+            survey,
+            label,
+            None,
+            expires_on=expires.date() if expires else None,
+            max_submissions=max_submissions,
+        )
+    except LinkError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(base.rstrip("/") + "/p/" + link.token)
+
+
+@main.command("import-xlsform")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Only check the form; publish nothing.")
+def import_xlsform_command(file: Path, check: bool) -> None:
+    """Import an XLSForm (.xlsx) and publish it as a new version of its survey (form_id).
+
+    A form using anything not supported is refused whole, with one line per sheet, row and
+    column; pyxform's own warnings are printed too. Exits with status 1 when refused.
+    """
+    from .xlsform import XLSFormRefused, check_xlsform, import_xlsform
+
+    _, db = _db()
+    data = file.read_bytes()
+    try:
+        result = check_xlsform(data, file.name) if check else import_xlsform(db, data, file.name)
+    except XLSFormRefused as exc:
+        result = exc.result
+    for warning in result.pyxform_warnings:
+        click.echo(f"pyxform warning: {warning}", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if not result.ok:
+        for error in result.errors:
+            click.echo(f"refused: {error}", err=True)
+        raise click.ClickException(f"{file.name} was not imported ({len(result.errors)} problem(s)).")
+    definition = result.definition
+    if check:
+        click.echo(f"{file.name} can be imported as {definition['id']} v{definition['version']}.")
+    elif result.created:
+        click.echo(f"Published {definition['id']} v{definition['version']}.")
+    else:
+        click.echo(f"{definition['id']} v{definition['version']} was already published (no change).")
+
+
 if __name__ == "__main__":
     main()

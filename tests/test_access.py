@@ -35,6 +35,18 @@ ROUTES = [
     ("api.submissions", "POST", "/api/v1/submissions", SIGNED_IN),
     ("exports.submissions_csv", "GET", "/api/v1/surveys/listening_session/submissions.csv", STAFF),
     ("coordinator.submissions", "GET", "/coordinate/submissions", STAFF),
+    # Public feedback links: coordinators manage them; the public routes are ANYONE because
+    # the unguessable token in the URL is the credential (one survey, submit only).
+    ("links.index", "GET", "/coordinate/links", STAFF),
+    ("links.index", "POST", "/coordinate/links", STAFF),
+    ("links.detail", "GET", "/coordinate/links/1", STAFF),
+    ("links.qr_download", "GET", "/coordinate/links/1/qr.svg", STAFF),
+    ("links.change", "POST", "/coordinate/links/1/pause", STAFF),
+    ("public_links.form", "GET", "/p/no-such-token", ANYONE),
+    ("public_links.submit", "POST", "/p/no-such-token", ANYONE),
+    ("public_links.thanks", "GET", "/p/no-such-token/thanks", ANYONE),
+    ("link_api.submissions", "POST", "/api/v1/links/no-such-token/submissions", ANYONE),
+    ("link_api.survey", "GET", "/api/v1/links/no-such-token/survey", ANYONE),
     ("offline.service_worker", "GET", "/sw.js", ANYONE),
     ("offline.manifest", "GET", "/manifest.webmanifest", ANYONE),
     ("offline.precache", "GET", "/api/v1/offline/precache", ANYONE),

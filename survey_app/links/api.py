@@ -1,0 +1,93 @@
+"""The sync API for public links: phones send a link's records with the link's token.
+
+``POST /api/v1/links/<token>/submissions`` takes the same batch as
+``POST /api/v1/submissions`` and answers the same per-item results, through the same
+``parse_batch`` and ``ingest``. The token authorises that one survey only; it reads
+nothing but its own survey's definition (which the public form shows anyway).
+
+Whole-batch refusals keep the contract ("a phone drops its copy only when the server has
+it"): any record the link may not bring in (another survey, a revoked link, a record
+started after the link closed) makes the whole batch a 403 with nothing stored, and
+``errors.refused`` says which records and why, so the phone keeps them, can tell the
+person, and can put them in a backup file for a coordinator to import.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from ..auth.access import ANYONE, access
+from ..db import get_db
+from ..errors import Forbidden, NotFound
+from ..surveys.registry import get_definition
+from ..sync.envelope import parse_batch, parse_json_body
+from ..sync.ingest import Origin, ingest
+from .admission import refusals, scrub
+from .model import Link, find_by_token, status
+from .public import pick_public_language, token_is_credential
+from .ratelimit import pages_per_addr, submit_per_address, submit_per_link
+from .texts import text
+
+bp = Blueprint("link_api", __name__, url_prefix="/api/v1/links")
+
+
+def _link_or_404(token: str) -> Link:
+    link = find_by_token(get_db(), token)
+    if link is None:
+        # Not 401: there is no account to sign in to. Any 4xx keeps the records on the phone.
+        raise NotFound(text("closed_not_found", _language(None)), {"link": ["unknown"]})
+    return link
+
+
+def _language(link: Link | None) -> str:
+    definition = get_definition(get_db(), link.survey_id) if link else None
+    return pick_public_language(definition)
+
+
+@bp.post("/<token>/submissions")
+@token_is_credential
+@access(ANYONE)  # the token in the URL is the credential, for one survey only
+@submit_per_link
+@submit_per_address
+def submissions(token: str):
+    """Store a batch of one link's records; any refused record refuses the whole batch."""
+    link = _link_or_404(token)
+    items = parse_batch(parse_json_body(request.get_data()), current_app.config["LINK_MAX_BATCH_ITEMS"])
+    items = [scrub(item) for item in items]
+    language = _language(link)
+    refused = refusals(get_db(), link, items, language)
+    if refused:
+        current = status(link)
+        reason = current.reason if not current.open else refused[0].reason
+        message = refused[0].message if current.open else _closed_message(reason, language)
+        raise Forbidden(
+            message,
+            {
+                "link": [reason],
+                "refused": {r.id: [r.message] for r in refused},
+            },
+        )
+    results = ingest(get_db(), items, Origin("link", user_id=None, link_id=link.id))
+    return jsonify({"ok": True, "results": results})
+
+
+def _closed_message(reason: str, language: str) -> str:
+    """The closed link's message, then what happens to the records this phone still holds."""
+    if reason == "revoked":
+        return text("revoked_refused", language)
+    return text(f"closed_{reason}", language) + " " + text("late_refused", language)
+
+
+@bp.get("/<token>/survey")
+@access(ANYONE)  # the token in the URL is the credential, for one survey only
+@pages_per_addr
+def survey(token: str):
+    """The link's survey definition (current, or ``?version=``), for the offline form logic."""
+    link = _link_or_404(token)
+    if link.state == "revoked":
+        raise Forbidden(text("closed_revoked", _language(link)), {"link": ["revoked"]})
+    version = request.args.get("version") or None
+    definition = get_definition(get_db(), link.survey_id, version)
+    if definition is None:
+        raise NotFound(f"No version {version!r} of this survey.")
+    return jsonify(definition)

@@ -1,0 +1,35 @@
+"""Coordinator forms for public links (flask-wtf: CSRF on every one)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from .model import LABEL_MAX, MAX_SUBMISSIONS_LIMIT
+
+
+class NewLinkForm(FlaskForm):
+    survey = SelectField("Survey", validators=[DataRequired()])
+    label = StringField(
+        "Label (who the link is for)",
+        validators=[DataRequired(), Length(max=LABEL_MAX)],
+        description="For example: Likoni women's group, March. Shown only to coordinators.",
+    )
+    expires = DateField(
+        "Last day it works (optional)",
+        validators=[Optional()],
+        description="Leave empty for no end date. The link closes at the end of this day (UTC).",
+    )
+    max_submissions = IntegerField(
+        "Most answers it takes (optional)",
+        validators=[Optional(), NumberRange(min=1, max=MAX_SUBMISSIONS_LIMIT)],
+        description="Leave empty for no limit.",
+    )
+    submit = SubmitField("Create link")
+
+
+class LinkActionForm(FlaskForm):
+    """Pause, resume or revoke: a button whose only field is the CSRF token."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,186 @@
+"""The public pages of a link: the form (no account), its no-JavaScript post, thanks, closed.
+
+The token in the URL is the only credential: it lets anyone fill one survey and read
+nothing else. These views never use the session, set no cookie, and ignore a signed-in
+account on the same phone, so a record made through a link belongs to no one. A posted
+form with the honeypot filled is answered like a success and not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from ..auth.access import ANYONE, access
+from ..capture.formdata import form_answers
+from ..capture.i18n import direction, translate
+from ..capture.routes import _with_extra_instance
+from ..db import get_db
+from ..surveys.registry import get_definition
+from ..surveys.schema import walk
+from ..surveys.validation import validate_submission
+from ..sync.ingest import Origin, ingest
+from ..timeutil import now_iso
+from .admission import refusals, scrub
+from .model import Link, find_by_token, status
+from .ratelimit import pages_per_addr, submit_per_address, submit_per_link
+from .texts import LANGUAGE_NAMES, has_language, text
+
+bp = Blueprint("public_links", __name__)
+log = logging.getLogger(__name__)
+
+HONEYPOT = "website"  # a field people never see; simple bots fill every field they find
+
+
+def token_is_credential(view):
+    """Mark a view whose URL token is its credential: no session, so no CSRF check applies."""
+    view.token_is_credential = True
+    return view
+
+
+def page_context(definition: dict | None, language: str) -> dict:
+    """What every public template needs: its language, direction and fixed texts."""
+    return {
+        "lang": language,
+        "text_lang": language if has_language(language) else "en",
+        "pt": lambda key: text(key, language),
+        "public_direction": direction(language),
+        "definition": definition,
+        "language_names": LANGUAGE_NAMES,
+    }
+
+
+def pick_public_language(definition: dict | None) -> str:
+    """``?lang=`` or the posted ``_lang`` if the survey has it, else the browser's, else the default."""
+    if not definition:
+        best = request.accept_languages.best_match(["en", "fr", "ar", "sw"])
+        return request.args.get("lang") if request.args.get("lang") in LANGUAGE_NAMES else best or "en"
+    languages = definition.get("languages") or [definition["default_language"]]
+    asked = request.args.get("lang") or request.form.get("_lang")
+    if asked in languages:
+        return asked
+    return request.accept_languages.best_match(languages) or definition["default_language"]
+
+
+def closed_page(link: Link | None, reason: str):
+    """A clear page in the survey's language: not found, paused, expired, full or revoked."""
+    definition = get_definition(get_db(), link.survey_id) if link else None
+    language = pick_public_language(definition)
+    code = {"not_found": 404, "revoked": 410, "expired": 410}.get(reason, 403)
+    return (
+        render_template("links/closed.html", reason=reason, link=link, **page_context(definition, language)),
+        code,
+    )
+
+
+def _form_page(link: Link, definition: dict, values, errors, submission_id, started_at, code=200):
+    language = pick_public_language(definition)
+    return (
+        render_template(
+            "links/public_form.html",
+            link=link,
+            token=request.view_args["token"],
+            values=values,
+            errors=errors,
+            error_labels=_labels(definition, language) if errors else {},
+            submission_id=submission_id,
+            started_at=started_at,
+            **page_context(definition, language),
+        ),
+        code,
+    )
+
+
+def _labels(definition: dict, language: str) -> dict[str, str]:
+    """Question labels by name, so the error summary names questions as the person sees them."""
+    default = definition.get("default_language", "en")
+    return {q["name"]: translate(q.get("label"), language, default) for q in walk(definition["questions"])}
+
+
+@bp.get("/p/<token>")
+@access(ANYONE)  # the token in the URL is the credential
+@pages_per_addr
+def form(token: str):
+    """The survey's form for anyone holding the link, or a page saying why it is closed."""
+    link = find_by_token(get_db(), token)
+    if link is None:
+        return closed_page(None, "not_found")
+    current = status(link)
+    if not current.open:
+        return closed_page(link, current.reason)
+    definition = get_definition(get_db(), link.survey_id)
+    return _form_page(link, definition, request.args, {}, str(uuid.uuid4()), now_iso())
+
+
+@bp.post("/p/<token>")
+@token_is_credential
+@access(ANYONE)  # the token in the URL is the credential
+@submit_per_link
+@submit_per_address
+def submit(token: str):
+    """The no-JavaScript path: validate, store with the link only, thank."""
+    db = get_db()
+    link = find_by_token(db, token)
+    if link is None:
+        return closed_page(None, "not_found")
+    form_data = request.form
+    definition = get_definition(db, link.survey_id, form_data.get("_version") or None)
+    definition = definition or get_definition(db, link.survey_id)
+    language = pick_public_language(definition)
+    try:
+        submission_id = str(uuid.UUID(form_data.get("_id", "")))
+    except ValueError:
+        submission_id = str(uuid.uuid4())
+    started_at = form_data.get("_started_at") or now_iso()
+    if form_data.get(HONEYPOT, "").strip():
+        # Looks accepted to the bot, stores nothing; the log names the link, never the data.
+        log.info("public link %s: honeypot filled, submission not stored", link.id)
+        return redirect(url_for("public_links.thanks", token=token, lang=language))
+    if form_data.get("_add_repeat"):
+        values = _with_extra_instance(form_data)
+        return _form_page(link, definition, values, {}, submission_id, started_at)
+    data = form_answers(definition, form_data)
+    errors = validate_submission(definition, data)
+    if errors:
+        return _form_page(link, definition, form_data, errors, submission_id, started_at, 400)
+    item = scrub(
+        {
+            "id": submission_id,
+            "survey": definition["id"],
+            "version": definition["version"],
+            "data": data,
+            "meta": {
+                "started_at": started_at,
+                "finalized_at": now_iso(),
+                "app_version": "html-form",
+                "lang": language,
+            },
+        }
+    )
+    refused = refusals(db, link, [item], language)
+    if refused:
+        current = status(link)
+        return closed_page(link, current.reason if not current.open else refused[0].reason)
+    ingest(db, [item], Origin("link", user_id=None, link_id=link.id))
+    return redirect(url_for("public_links.thanks", token=token, lang=language))
+
+
+@bp.get("/p/<token>/thanks")
+@access(ANYONE)  # the token in the URL is the credential
+@pages_per_addr
+def thanks(token: str):
+    """Thanks, in the survey's language, with a way back for the next person on a shared phone."""
+    link = find_by_token(get_db(), token)
+    if link is None:
+        return closed_page(None, "not_found")
+    definition = get_definition(get_db(), link.survey_id)
+    language = pick_public_language(definition)
+    return render_template(
+        "links/thanks.html",
+        link=link,
+        token=token,
+        link_open=status(link).open,
+        **page_context(definition, language),
+    )

@@ -18,7 +18,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ..auth.access import ANYONE, access
 from ..db import get_db
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden, NotFound, error_response
 from ..surveys.registry import get_definition
 from ..sync.envelope import parse_batch, parse_json_body
 from ..sync.ingest import Origin, ingest
@@ -42,6 +42,13 @@ def _link_or_404(token: str) -> Link:
 def _language(link: Link | None) -> str:
     definition = get_definition(get_db(), link.survey_id) if link else None
     return pick_public_language(definition)
+
+
+@bp.errorhandler(429)
+def too_many(_exc):
+    """Rate limited: the one JSON error shape; the phone keeps its records and retries later."""
+    link = find_by_token(get_db(), (request.view_args or {}).get("token", ""))
+    return error_response(text("too_many", _language(link)), 429, {"rate": ["too many requests"]})
 
 
 @bp.post("/<token>/submissions")

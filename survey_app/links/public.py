@@ -68,7 +68,7 @@ def closed_page(link: Link | None, reason: str):
     """A clear page in the survey's language: not found, paused, expired, full or revoked."""
     definition = get_definition(get_db(), link.survey_id) if link else None
     language = pick_public_language(definition)
-    code = {"not_found": 404, "revoked": 410, "expired": 410}.get(reason, 403)
+    code = {"not_found": 404, "revoked": 410, "expired": 410, "too_many": 429}.get(reason, 403)
     return (
         render_template("links/closed.html", reason=reason, link=link, **page_context(definition, language)),
         code,
@@ -97,6 +97,13 @@ def _labels(definition: dict, language: str) -> dict[str, str]:
     """Question labels by name, so the error summary names questions as the person sees them."""
     default = definition.get("default_language", "en")
     return {q["name"]: translate(q.get("label"), language, default) for q in walk(definition["questions"])}
+
+
+@bp.errorhandler(429)
+def too_many(_exc):
+    """Rate limited: a page in the survey's language (nothing is stored about who asked)."""
+    link = find_by_token(get_db(), (request.view_args or {}).get("token", ""))
+    return closed_page(link, "too_many")
 
 
 @bp.get("/p/<token>")

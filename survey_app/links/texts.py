@@ -168,6 +168,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "sw": "Majibu mengi yametumwa kutoka hapa kwa muda mfupi. Hakuna kilichopotea: subiri "
         "dakika chache kisha ujaribu tena.",
     },
+    "wait_title": {
+        "en": "Please wait a moment",
+        "fr": "Veuillez patienter un moment",
+        "ar": "يرجى الانتظار قليلاً",
+        "sw": "Tafadhali subiri kidogo",
+    },
     "print_scan": {
         "en": "Scan the code with your phone's camera, or type the address below.",
         "fr": "Scannez le code avec l'appareil photo de votre téléphone, ou tapez l'adresse ci-dessous.",

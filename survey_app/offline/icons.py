@@ -99,7 +99,8 @@ SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">
 <rect width="100" height="100" rx="20" fill="#0b3d2e"/>
 <ellipse cx="50" cy="46" rx="34" ry="25" fill="#fff"/>
 <path d="M28 60 L46 60 L46 82 Z" fill="#fff"/>
-<g fill="#0b3d2e"><circle cx="36" cy="46" r="4.5"/><circle cx="50" cy="46" r="4.5"/><circle cx="64" cy="46" r="4.5"/></g>
+<g fill="#0b3d2e"><circle cx="36" cy="46" r="4.5"/><circle cx="50" cy="46" r="4.5"/>
+<circle cx="64" cy="46" r="4.5"/></g>
 </svg>
 """
 

@@ -45,9 +45,7 @@ def import_items(
     repaired by importing the file again.
     """
     if not items:
-        raise BadRequest(
-            "The file holds no submissions.", {"submissions": ["the list is empty"]}
-        )
+        raise BadRequest("The file holds no submissions.", {"submissions": ["the list is empty"]})
     results: list[dict] = []
     origin = Origin("import", user_id=user_id)
     for start in range(0, len(items), chunk_size):

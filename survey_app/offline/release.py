@@ -55,10 +55,7 @@ def release_id() -> str:
 def shell_urls() -> list[str]:
     """Static URLs every phone keeps (the same for every account)."""
     urls = ["/manifest.webmanifest"]
-    urls += [
-        url_for("static", filename=path.relative_to(STATIC_DIR).as_posix())
-        for path in static_files()
-    ]
+    urls += [url_for("static", filename=path.relative_to(STATIC_DIR).as_posix()) for path in static_files()]
     return urls
 
 

@@ -38,9 +38,7 @@ def service_worker():
     ``no-cache`` makes browsers check for a new release on every visit; the release id
     in the body is what makes a changed release a changed worker.
     """
-    body = WORKER_FILE.read_text(encoding="utf-8").replace(
-        '"__RELEASE__"', json.dumps(release_id())
-    )
+    body = WORKER_FILE.read_text(encoding="utf-8").replace('"__RELEASE__"', json.dumps(release_id()))
     response = Response(body, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
@@ -105,9 +103,7 @@ def import_api():
     """Import a phone's backup file; answers one sync result per record, plus counts."""
     raw, filename = _uploaded_bytes()
     items, drafts = read_backup(raw)
-    outcome = import_items(
-        get_db(), items, current_user.id, current_app.config["MAX_BATCH_ITEMS"], filename
-    )
+    outcome = import_items(get_db(), items, current_user.id, current_app.config["MAX_BATCH_ITEMS"], filename)
     return jsonify({"ok": True, **outcome, "drafts_ignored": drafts})
 
 

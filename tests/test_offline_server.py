@@ -1,0 +1,91 @@
+"""The server side of the offline client: the worker at the root scope, the manifest and
+its icons, the release id, and the list of URLs a phone keeps."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+from survey_app import STATIC_DIR
+
+ICON_DIR = STATIC_DIR / "icons"
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_worker_is_served_from_the_root_scope_with_the_release(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert response.headers["Cache-Control"] == "no-cache"
+    release = client.get("/api/v1/offline/precache").json["release"]
+    assert f'const RELEASE = "{release}";' in response.text
+    assert "__RELEASE__" not in response.text
+
+
+def test_a_new_release_is_a_new_worker(app, client):
+    before = client.get("/sw.js").text
+    app.config["OFFLINE_RELEASE"] = "2026-12-01-abc"
+    after = client.get("/sw.js").text
+    assert before != after
+    assert 'const RELEASE = "2026-12-01-abc";' in after
+    assert client.get("/api/v1/offline/precache").json["release"] == "2026-12-01-abc"
+
+
+def test_manifest_names_the_app_and_its_icons(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.mimetype == "application/manifest+json"
+    manifest = response.json
+    assert manifest["name"] == "Listening sessions"
+    assert manifest["start_url"] == "/" and manifest["scope"] == "/"
+    assert manifest["display"] == "standalone"
+    sizes = {}
+    for icon in manifest["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+        path = STATIC_DIR / icon["src"].removeprefix("/static/")
+        if icon["type"] == "image/png":
+            width, height = png_size(path)
+            assert icon["sizes"] == f"{width}x{height}"
+        sizes[(icon["sizes"], icon.get("purpose", "any"))] = icon["src"]
+    assert ("192x192", "any") in sizes and ("512x512", "any") in sizes
+    assert ("512x512", "maskable") in sizes
+    assert ("any", "any") in sizes  # the SVG
+
+
+def test_anonymous_precache_is_the_shell_only(client):
+    body = client.get("/api/v1/offline/precache").json
+    assert body["user"] is None and body["pages"] == []
+    shell = body["shell"]
+    assert "/static/css/app.css" in shell and "/static/js/form.js" in shell
+    assert "/manifest.webmanifest" in shell
+    assert "/static/sw.js" not in shell  # the worker is served at /sw.js, never cached by itself
+    for url in shell:
+        assert client.get(url).status_code == 200, url
+
+
+def test_signed_in_precache_lists_every_form_and_its_definition(client, auth):
+    auth.login("facilitator")
+    body = client.get("/api/v1/offline/precache").json
+    assert body["user"] == "facilitator"
+    pages = body["pages"]
+    assert {"/", "/logout", "/forms/listening_session", "/forms/community_feedback"} <= set(pages)
+    assert "/api/v1/surveys/listening_session?version=1" in pages
+    for url in pages:
+        assert client.get(url).status_code == 200, url
+    # The form page points the skip-logic loader at exactly the definition URL kept offline.
+    form = client.get("/forms/listening_session").text
+    assert 'data-definition-url="/api/v1/surveys/listening_session?version=1"' in form
+
+
+def test_form_page_offers_the_hooks_the_phone_relies_on(client, auth):
+    auth.login("facilitator")
+    html = client.get("/forms/listening_session").text
+    assert 'method="post"' in html  # the no-JavaScript path
+    assert 'data-name="venue" data-type="text" data-key="venue" data-required' in html
+    assert "data-add-repeat" in html and 'name="networks__count"' in html
+    assert 'src="/static/js/form.js"' in html

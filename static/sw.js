@@ -17,8 +17,8 @@ const RELEASE = "__RELEASE__";
 const SHELL = 'sa-shell-' + RELEASE;
 const PAGES = 'sa-pages-' + RELEASE;
 const OWNER_KEY = '/__sa_owner__';
-const KEPT_PAGE = /^\/(forms\/[A-Za-z0-9_-]+|logout)?$/; // home, form pages, sign-out
-const DEFINITION = /^\/api\/v1\/surveys\/[A-Za-z0-9_-]+$/;
+const KEPT_PAGE = /^\/(forms\/[A-Za-z0-9_-]+|logout|p\/[A-Za-z0-9_-]+(\/thanks)?)?$/; // home, forms, sign-out, public links
+const DEFINITION = /^\/api\/v1\/(surveys\/[A-Za-z0-9_-]+|links\/[A-Za-z0-9_-]+\/survey)$/;
 const NETWORK_TIMEOUT_MS = 4000;
 const WARM_EVERY_MS = 5 * 60 * 1000;
 
@@ -66,7 +66,8 @@ async function install() {
 async function applyUpdate(force) {
   if (!force) {
     const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-    if (windows.some((client) => new URL(client.url).pathname.startsWith('/forms/'))) return;
+    const forms = (path) => path.startsWith('/forms/') || path.startsWith('/p/');
+    if (windows.some((client) => forms(new URL(client.url).pathname))) return;
   }
   await self.skipWaiting();
 }
@@ -257,6 +258,25 @@ function offlinePage() {
   });
 }
 
+/* A public link's page, definition and thanks page, asked for by the page itself: its
+   first visit comes before this worker controls it, and no precache list names it. */
+async function keepPages(urls) {
+  const wanted = urls
+    .map((url) => new URL(url, self.location.origin))
+    .filter((url) => url.origin === self.location.origin)
+    .filter((url) => KEPT_PAGE.test(url.pathname) || DEFINITION.test(url.pathname));
+  await Promise.all(
+    wanted.map(async (url) => {
+      try {
+        const response = await fetch(url.href, { credentials: 'same-origin', cache: 'no-store' });
+        await storePage(DEFINITION.test(url.pathname) ? url.pathname + url.search : pageKey(url), response);
+      } catch (error) {
+        /* offline now: the next visit online tries again */
+      }
+    }),
+  );
+}
+
 /* ---- messages from pages, and Background Sync ---- */
 
 self.addEventListener('message', (event) => {
@@ -264,6 +284,7 @@ self.addEventListener('message', (event) => {
   if (message.type === 'apply-update') event.waitUntil(applyUpdate(Boolean(message.force)));
   else if (message.type === 'warm') event.waitUntil(warm(Boolean(message.force)));
   else if (message.type === 'signed-out') event.waitUntil(clearPages());
+  else if (message.type === 'keep' && Array.isArray(message.urls)) event.waitUntil(keepPages(message.urls));
   else if (message.type === 'release' && event.source) {
     event.source.postMessage({ type: 'release', release: RELEASE });
   }

@@ -122,6 +122,16 @@ async function start(form) {
   });
   attachOptionalLogic(saver);
   startAutoSync();
+  if (form.dataset.linkToken) keepLinkPages();
+}
+
+/* A public link's pages are named in no precache list: ask the worker to keep them. */
+function keepLinkPages() {
+  if (!('serviceWorker' in navigator)) return;
+  const urls = [location.pathname + location.search, form.dataset.definitionUrl, form.dataset.thanksUrl];
+  navigator.serviceWorker.ready.then((registration) => {
+    if (registration.active) registration.active.postMessage({ type: 'keep', urls });
+  });
 }
 
 function draftUrl(id, exists) {
@@ -140,9 +150,10 @@ function buildRecord(id, startedAt) {
     lang: form.dataset.lang,
     data: readAnswers(form),
     fields: snapshot(form),
+    sync_url: form.dataset.syncUrl || undefined, // a public link's own endpoint (never sent)
     meta: {
       started_at: startedAt,
-      device_id: deviceId(),
+      device_id: form.dataset.linkToken ? null : deviceId(), // anonymous: no phone id at all
       app_version: form.dataset.appVersion || 'web',
       account: user,
     },
@@ -371,7 +382,9 @@ function confirmFinalised(id) {
     '<h2>Saved in the outbox</h2>' +
     '<p>The record is on this phone (reference <code></code>) and will be sent as soon as ' +
     'there is a connection. You can close the app.</p>' +
-    '<p><a class="button primary" data-another>Start another</a> <a class="button" href="/">Home</a></p>';
+    '<p><a class="button primary" data-another>Start another</a>' +
+    (form.dataset.linkToken ? '' : ' <a class="button" href="/">Home</a>') + // no home for a public link
+    '</p>';
   panel.querySelector('code').textContent = id.slice(0, 8);
   panel.querySelector('[data-another]').href = url.pathname + url.search;
   form.hidden = true;

@@ -98,6 +98,13 @@
       .filter(Boolean);
   }
 
+  /* Records a public link's 403 names (errors.refused is keyed by record id). */
+  function refusedByLink(body, batch) {
+    const named = body && body.errors && body.errors.refused;
+    if (!named || typeof named !== 'object') return [];
+    return batch.filter((record) => Array.isArray(named[record.id]));
+  }
+
   async function finish(store, outcome) {
     const now = new Date().toISOString();
     const counts = await store.counts();
@@ -126,7 +133,10 @@
     let limit = MAX_RECORDS;
     let pending = await waiting(store, options.includeProblems, tried);
     if (!pending.length) return finish(store, { state: 'idle', sent });
-    const who = options.session || (await session());
+    // A public link's store (user "link:<id>") signs in to nothing: its records carry the
+    // link's own endpoint (the token is the credential), sent with no cookie and no CSRF.
+    const link = store.user.startsWith('link:');
+    const who = link ? { state: 'ok', user: store.user } : options.session || (await session());
     if (who.state !== 'ok') return finish(store, { ...who, sent });
     if (who.user !== store.user) {
       return finish(store, {
@@ -140,14 +150,14 @@
       const batch = nextBatch(pending, limit, MAX_BYTES);
       let response;
       try {
-        response = await fetch('/api/v1/submissions', {
+        response = await fetch(link ? batch[0].sync_url : '/api/v1/submissions', {
           method: 'POST',
-          credentials: 'same-origin',
+          credentials: link ? 'omit' : 'same-origin',
           cache: 'no-store',
           headers: {
             'Content-Type': 'application/json',
             Accept: 'application/json',
-            'X-CSRFToken': who.token,
+            ...(link ? {} : { 'X-CSRFToken': who.token }),
           },
           body: JSON.stringify({ submissions: batch.map(payloadOf) }),
         });
@@ -166,6 +176,13 @@
       } else if (response.status === 413) {
         await store.markProblem([batch[0].id], 'Too large for the server: save a backup file.');
         tried.add(batch[0].id);
+      } else if (link && response.status === 403 && refusedByLink(body, batch).length) {
+        // The link closed (or was revoked) before these were started: kept, shown, and
+        // ready for a backup file; the rest of the batch goes again.
+        for (const record of refusedByLink(body, batch)) {
+          await store.markProblem([record.id], body.errors.refused[record.id].join(' '));
+          tried.add(record.id);
+        }
       } else if (response.status === 400 && refusedItems(body, batch).length) {
         const refused = refusedItems(body, batch);
         await store.markProblem(

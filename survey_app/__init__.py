@@ -104,3 +104,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (links_bp, public_links_bp, link_api_bp):  # public feedback links
         app.register_blueprint(blueprint)
+    from .forms_admin.routes import bp as forms_admin_bp
+
+    app.register_blueprint(forms_admin_bp)  # XLSForm import, location lists

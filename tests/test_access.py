@@ -53,6 +53,12 @@ ROUTES = [
     ("offline.import_api", "POST", "/api/v1/submissions/import", STAFF),
     ("offline.import_page", "GET", "/coordinate/import", STAFF),
     ("offline.import_page", "POST", "/coordinate/import", STAFF),
+    ("forms_admin.index", "GET", "/coordinate/forms", STAFF),
+    ("forms_admin.import_form", "GET", "/coordinate/forms/import", STAFF),
+    ("forms_admin.import_form", "POST", "/coordinate/forms/import", STAFF),
+    ("forms_admin.locations", "GET", "/coordinate/forms/locations", STAFF),
+    ("forms_admin.locations", "POST", "/coordinate/forms/locations", STAFF),
+    ("forms_admin.locations_csv", "GET", "/coordinate/forms/locations.csv", STAFF),
 ]
 
 CALLERS = ["anonymous", "facilitator", "coordinator", "admin"]

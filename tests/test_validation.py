@@ -7,12 +7,15 @@ rules comes back ``quarantined`` with the messages and is stored exactly as sent
 from __future__ import annotations
 
 import copy
+import io
 import json
 import uuid
+from pathlib import Path
 
 import pytest
+from conftest import csrf_from
 
-from survey_app.surveys.registry import get_definition, publish
+from survey_app.surveys.registry import get_definition, list_versions, publish
 from survey_app.surveys.validation import validate_submission
 
 
@@ -314,3 +317,104 @@ def test_a_new_version_never_breaks_records_made_with_the_old_one(db, send, demo
     new = send(big, survey="logic_demo", version="2")
     assert new["status"] == "quarantined"
     assert set(new["errors"]) == {"household_size", "phone_owner"}
+
+
+# -- coordinators replace the location lists: a new version, old records still valid ---------
+
+BUILTIN_LOCATIONS = (
+    Path(__file__).resolve().parent.parent / "survey_app" / "surveys" / "builtin" / "locations.csv"
+)
+
+
+def upload_locations(client, text, survey="listening_session"):
+    page = client.get("/coordinate/forms/locations")
+    assert page.status_code == 200
+    fields = {
+        "csrf_token": csrf_from(page.text),
+        "survey": survey,
+        "file": (io.BytesIO(text.encode("utf-8")), "locations.csv"),
+    }
+    return client.post("/coordinate/forms/locations", data=fields, content_type="multipart/form-data")
+
+
+def test_a_location_list_upload_publishes_a_new_version_and_old_records_stay_valid(client, auth, db, send):
+    auth.login("coordinator")
+    csv_text = BUILTIN_LOCATIONS.read_text("utf-8")
+    # Mtongwe ward is merged into Likoni; a new district and ward appear.
+    csv_text = csv_text.replace("ward,mtongwe,Mtongwe,Mtongwe,Mtongwe,Mtongwe,likoni\n", "")
+    csv_text += (
+        "district,kilifi,Kilifi,Kilifi,كيليفي,Kilifi,\nward,mnarani,Mnarani,Mnarani,منراني,Mnarani,kilifi\n"
+    )
+    response = upload_locations(client, csv_text)
+    assert response.status_code == 200, response.text
+    current = get_definition(db, "listening_session")
+    assert current["version"] != "1"
+    assert f"Published listening_session version {current['version']}" in response.text
+    wards = {c["name"]: c for c in current["choice_lists"]["ward"]}
+    assert "mtongwe" not in wards and wards["mnarani"]["district"] == "kilifi"
+    assert wards["mnarani"]["label"]["ar"] == "منراني"
+    assert (
+        current["choice_lists"]["concern"]
+        == get_definition(db, "listening_session", "1")["choice_lists"]["concern"]
+    )
+    assert list_versions_of(db) == ["1", current["version"]]
+    # A draft made before the upload still syncs as version 1, and is judged by version 1.
+    assert send(session(), version="1")["status"] == "stored"
+    moved = send(session(), version=current["version"])
+    assert moved["status"] == "quarantined" and moved["errors"]["ward"] == ["Not one of the choices."]
+    new_area = session(district="kilifi", ward="mnarani")
+    assert send(new_area, version=current["version"])["status"] == "stored"
+    page = client.get("/forms/listening_session").text
+    assert 'value="mnarani"' in page and 'data-district="kilifi"' in page
+    audit = db.execute("SELECT details FROM audit_log WHERE action = 'survey_published'").fetchone()
+    assert json.loads(audit[0]) == {"version": current["version"], "source": "locations-csv"}
+
+
+def list_versions_of(db):
+    return list_versions(db, "listening_session")
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "message"),
+    [
+        (
+            "list_name,name,label::en,district\nward,new_ward,New ward,atlantis\n",
+            "district 'atlantis' is not in the list",
+        ),
+        ("list_name,name,label::en\nvillage,v1,Village one\n", "the survey has no list 'village'"),
+        ("list_name,name,label::fr,district\nward,w,Quartier,likoni\n", "a label in en"),
+        ("list_name,name,label::de\nward,w,Bezirk\n", "the survey has no language"),
+        ("list_name,name,label::en,district\nward,w,W,\n", "the column 'district' is empty"),
+        ("list_name,name,label::en\ndistrict,a,A\ndistrict,a,Again\n", "'a' is already in the list"),
+        ("name,label\nx,y\n", "list_name, name and label"),
+    ],
+)
+def test_a_broken_location_list_is_refused_with_every_problem(client, auth, db, csv_text, message):
+    auth.login("coordinator")
+    response = upload_locations(client, csv_text)
+    assert response.status_code == 400
+    assert message.replace("'", "&#39;") in response.text
+    assert list_versions_of(db) == ["1"]
+
+
+def test_the_current_lists_download_in_the_upload_shape(client, auth):
+    auth.login("coordinator")
+    response = client.get("/coordinate/forms/locations.csv?survey=listening_session")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    lines = response.text.splitlines()
+    assert lines[0] == "list_name,name,label::en,label::fr,label::ar,label::sw,district"
+    assert "ward,mtongwe,Mtongwe,Mtongwe,Mtongwe,Mtongwe,likoni" in lines
+    assert upload_locations(client, response.text).status_code == 200  # a round trip publishes
+    assert client.get("/coordinate/forms/locations.csv?survey=nope").status_code == 404
+
+
+def test_a_non_utf8_location_list_is_refused_clearly(client, auth):
+    auth.login("coordinator")
+    page = client.get("/coordinate/forms/locations")
+    fields = {
+        "csrf_token": csrf_from(page.text),
+        "survey": "listening_session",
+        "file": (io.BytesIO("list_name,name,label::en\nward,é,É\n".encode("latin-1")), "l.csv"),
+    }
+    response = client.post("/coordinate/forms/locations", data=fields, content_type="multipart/form-data")
+    assert response.status_code == 400 and "save the CSV as UTF-8" in response.text

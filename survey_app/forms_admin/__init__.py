@@ -1,0 +1,1 @@
+"""Coordinators manage survey definitions: import XLSForms, replace location lists."""

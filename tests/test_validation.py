@@ -418,3 +418,38 @@ def test_a_non_utf8_location_list_is_refused_clearly(client, auth):
     }
     response = client.post("/coordinate/forms/locations", data=fields, content_type="multipart/form-data")
     assert response.status_code == 400 and "save the CSV as UTF-8" in response.text
+
+
+def test_the_html_form_plays_the_phone_hidden_answers_left_out_calculations_filled(client, auth, db):
+    auth.login("facilitator")
+    page = client.get("/forms/listening_session")
+    submission_id = str(uuid.uuid4())
+    fields = {
+        "csrf_token": csrf_from(page.text),
+        "_id": submission_id,
+        "_version": "1",
+        "session_date": "2026-11-20",
+        "district": "nyali",
+        "ward": "kongowea",
+        "venue": "Church hall",
+        "languages_used": "swahili",
+        "session_type": "mixed",
+        "consent": "no",
+        "women": "5",  # typed before consent was refused: the question no longer applies
+        "networks__count": "1",
+        "networks[0].org_name": "Leftover",
+    }
+    response = client.post("/forms/listening_session", data=fields)
+    assert response.status_code == 302, response.text
+    data, validation, _ = stored(db, submission_id)
+    assert validation == "valid"
+    assert "women" not in data and "networks" not in data
+    fields.update(_id=str(uuid.uuid4()), consent="yes", women="4", men="2", undisclosed="1", youth="3")
+    fields.update(minority_present="no", concerns="jobs", trust_local_gov="3", trust_police="2")
+    fields.update(feel_safe="4", follow_up_needed="no", safeguarding_flag="no")
+    fields["networks[0].org_type"] = "religious"
+    response = client.post("/forms/listening_session", data=fields)
+    assert response.status_code == 302, response.text
+    data, validation, _ = stored(db, fields["_id"])
+    assert validation == "valid" and data["total_participants"] == 7
+    assert data["networks"] == [{"org_name": "Leftover", "org_type": "religious"}]

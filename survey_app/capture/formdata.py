@@ -4,6 +4,11 @@ Field names mirror the data: ``name`` for a question, ``networks[0].org_name`` i
 repeat, ``location__lat``/``location__lon`` for a geopoint, repeated ``concerns`` for a
 select-multiple. A value that cannot be read (``"12a"`` for an integer) is kept as text
 so the form can show it back with a message, instead of silently dropping it.
+
+Here the server plays the phone's part for the plain HTML form: like the phone, it sends
+no answer to a question that does not apply and fills in the calculations
+(:func:`survey_app.engine.logic.settle`). Metadata (start, deviceid, ...) is read when the
+page's script filled it in.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from ..engine.logic import settle
 from ..surveys.validation import scope_questions
 
 REPEAT_KEY = re.compile(r"^(?P<prefix>.*?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)\[(?P<index>\d+)\]\.")
 
-SKIPPED_TYPES = {"note", "calculate", "start", "end", "today", "deviceid", "username"}
+SKIPPED_TYPES = {"note", "calculate"}
 
 
 def _number(raw: str, integer: bool) -> Any:
@@ -78,4 +84,5 @@ def repeat_count(form: MultiDict, key: str) -> int:
 
 
 def form_answers(definition: dict, form: MultiDict) -> dict:
-    return read_scope(definition["questions"], form)
+    """The answers a posted form carries, as the phone would send them."""
+    return settle(definition, read_scope(definition["questions"], form))

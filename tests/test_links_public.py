@@ -85,6 +85,8 @@ def test_invalid_answers_come_back_with_messages_and_nothing_is_stored(app, clie
     assert response.status_code == 400
     assert 'id="error-summary"' in response.text and 'aria-invalid="true"' in response.text
     assert "What is your gender?" in response.text.split('id="error-summary"')[1].split("</div>")[0]
+    assert '<a href="#f-gender-woman">' in response.text  # the summary moves to the first option
+    assert 'id="f-gender-woman"' in response.text
     assert fields["biggest_difference"] in response.text  # the answers are kept on the page
     assert stored(db, link_id=link.id) == []
 

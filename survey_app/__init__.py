@@ -107,3 +107,8 @@ def _register_blueprints(app: Flask) -> None:
     from .forms_admin.routes import bp as forms_admin_bp
 
     app.register_blueprint(forms_admin_bp)  # XLSForm import, location lists
+    from .dashboard.routes import bp as dashboard_bp
+    from .review.routes import bp as review_bp
+
+    for blueprint in (review_bp, dashboard_bp):  # coordinators: review queue, dashboard
+        app.register_blueprint(blueprint)

@@ -16,6 +16,8 @@ STAFF = {"admin", "coordinator"}
 SIGNED_IN = {"admin", "coordinator", "facilitator"}
 ADMIN = {"admin"}
 
+NO_RECORD = "00000000-0000-4000-8000-000000000000"
+
 # (endpoint, method, url, who may use it)
 ROUTES = [
     ("main.home", "GET", "/", SIGNED_IN),
@@ -33,8 +35,21 @@ ROUTES = [
     ("api.surveys", "GET", "/api/v1/surveys", SIGNED_IN),
     ("api.survey_definition", "GET", "/api/v1/surveys/listening_session", SIGNED_IN),
     ("api.submissions", "POST", "/api/v1/submissions", SIGNED_IN),
-    ("exports.submissions_csv", "GET", "/api/v1/surveys/listening_session/submissions.csv", STAFF),
+    ("exports.submissions_export", "GET", "/api/v1/surveys/listening_session/submissions.csv", STAFF),
     ("coordinator.submissions", "GET", "/coordinate/submissions", STAFF),
+    # Coordinators' workspace (issue 6): exports in every format, browser, review, dashboard.
+    ("exports.submissions_export", "GET", "/api/v1/surveys/listening_session/submissions.xlsx", STAFF),
+    ("exports.submissions_export", "GET", "/api/v1/surveys/listening_session/submissions.json", STAFF),
+    ("exports.submissions_export", "GET", "/api/v1/surveys/listening_session/submissions.ndjson", STAFF),
+    ("exports.submissions_export", "GET", "/api/v1/surveys/listening_session/submissions.geojson", STAFF),
+    ("coordinator.submission", "GET", f"/coordinate/submissions/{NO_RECORD}", STAFF),
+    ("review.queues_page", "GET", "/coordinate/review", STAFF),
+    ("review.review", "POST", f"/coordinate/submissions/{NO_RECORD}/review", STAFF),
+    ("review.correction", "GET", f"/coordinate/submissions/{NO_RECORD}/correct", STAFF),
+    ("review.correction", "POST", f"/coordinate/submissions/{NO_RECORD}/correct", STAFF),
+    ("review.resolve_conflict", "POST", "/coordinate/conflicts/1/resolve", STAFF),
+    ("dashboard.dashboard", "GET", "/coordinate/dashboard", STAFF),
+    ("dashboard.summary_api", "GET", "/api/v1/surveys/listening_session/summary", STAFF),
     # Public feedback links: coordinators manage them; the public routes are ANYONE because
     # the unguessable token in the URL is the credential (one survey, submit only).
     ("links.index", "GET", "/coordinate/links", STAFF),

@@ -1,14 +1,20 @@
 """Export columns, derived from the definitions (the union over all versions).
 
-Column names follow KoboToolbox/ODK: group path joined by ``/`` (``session/district``);
-a select-multiple gets one 0/1 column per choice (``concerns/concerns/jobs``) after
-its space-separated column. Repeats go in one JSON column in flat formats.
+Column names follow KoboToolbox/ODK: group path joined by ``/`` (``session_details/district``);
+a select-multiple gets its space-separated column, then one 0/1 column per choice
+(``concerns_raised/concerns/jobs``); a geopoint gets its text plus ``/lat`` and ``/lon``.
+In flat formats a repeat is one JSON column; XLSX gives each repeat its own sheet.
+
+``row_builder`` turns one record's answers into cells. It runs once per cell of every
+export (millions of calls at 100,000 records), so it is a plain loop over a prepared plan
+rather than a call per column.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
@@ -23,86 +29,224 @@ META_COLUMNS = [
     "_received_at",
     "_validation",
     "_review_state",
+    "_has_conflict",
 ]
 SKIP_TYPES = {"group", "note", "image", "audio"}
+RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+
+VALUE, SELECT_ONE, MULTI, CHOICE, GEO, GEO_PART, JSON = range(7)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Column:
     header: str
     name: str  # the question's name in the data
     kind: str  # "value", "choice", "multi", "json", "geopoint"
     choice: str | None = None
     part: str | None = None
+    qtype: str = ""
+    labels: dict[str, Any] = field(default_factory=dict)  # choice name -> translated label
 
 
-def _columns_for(questions: list[dict], definition: dict, path: str = "") -> list[Column]:
+@dataclass
+class RepeatScope:
+    """A repeat group: its sheet name and the columns of one entry."""
+
+    name: str
+    header: str
+    columns: list[Column]
+
+
+def _choice_labels(question: dict, definition: dict) -> dict[str, Any]:
+    labels = {
+        c["name"]: c.get("label", c["name"])
+        for c in definition["choice_lists"].get(question.get("choices"), [])
+    }
+    if question.get("or_other"):
+        labels.setdefault("other", {"en": "Other"})
+    return labels
+
+
+def columns_for(questions: list[dict], definition: dict, path: str = "") -> list[Column]:
+    """The columns of one scope (the form, or one repeat entry), in form order."""
     columns: list[Column] = []
     for question in questions:
         kind, name = question["type"], question["name"]
         if kind == "group":
-            columns += _columns_for(question["questions"], definition, f"{path}{name}/")
+            columns += columns_for(question["questions"], definition, f"{path}{name}/")
             continue
         if kind in SKIP_TYPES:
             continue
         header = path + name
         if kind == "repeat":
-            columns.append(Column(header, name, "json"))
+            columns.append(Column(header, name, "json", qtype=kind))
         elif kind == "select_multiple":
-            columns.append(Column(header, name, "multi"))
-            choices = [c["name"] for c in definition["choice_lists"].get(question["choices"], [])]
-            if question.get("or_other"):
-                choices.append("other")
+            labels = _choice_labels(question, definition)
+            columns.append(Column(header, name, "multi", qtype=kind, labels=labels))
             columns += [
-                Column(f"{header}/{choice}", name, "choice", choice=choice) for choice in choices
+                Column(f"{header}/{choice}", name, "choice", choice=choice, qtype=kind) for choice in labels
             ]
         elif kind == "geopoint":
-            columns.append(Column(header, name, "geopoint"))
+            columns.append(Column(header, name, "geopoint", qtype=kind))
             columns += [
-                Column(f"{header}/{part}", name, "geopoint", part=part) for part in ("lat", "lon")
+                Column(f"{header}/{part}", name, "geopoint", part=part, qtype=kind) for part in ("lat", "lon")
             ]
+        elif kind == "select_one":
+            labels = _choice_labels(question, definition)
+            columns.append(Column(header, name, "value", qtype=kind, labels=labels))
         else:
-            columns.append(Column(header, name, "value"))
+            columns.append(Column(header, name, "value", qtype=kind))
         if question.get("or_other"):
-            columns.append(Column(f"{header}_other", name + "_other", "value"))
+            columns.append(Column(f"{header}_other", name + "_other", "value", qtype="text"))
     return columns
 
 
-def survey_columns(db: Database, survey_id: str) -> list[Column]:
-    """Every answer column of every version, in first-seen order, each header once."""
+def _definitions(db: Database, survey_id: str) -> list[dict]:
+    return [get_definition(db, survey_id, v) for v in list_versions(db, survey_id)]
+
+
+def _union(column_lists: list[list[Column]]) -> list[Column]:
     seen: dict[str, Column] = {}
-    for version in list_versions(db, survey_id):
-        definition = get_definition(db, survey_id, version)
-        for column in _columns_for(definition["questions"], definition):
+    for columns in column_lists:
+        for column in columns:
+            if column.header in seen and column.labels:
+                seen[column.header].labels = {**column.labels, **seen[column.header].labels}
             seen.setdefault(column.header, column)
     return list(seen.values())
 
 
-def cell(column: Column, data: dict) -> Any:
-    """The value of one column for one record's answers ("" when unanswered)."""
-    value = data.get(column.name) if isinstance(data, dict) else None
-    if column.kind == "choice":
-        if value is None:
-            return ""
-        return 1 if isinstance(value, list) and column.choice in value else 0
-    if value is None:
-        return ""
-    if column.kind == "multi":
-        return " ".join(map(str, value)) if isinstance(value, list) else str(value)
-    if column.kind == "geopoint":
-        if not isinstance(value, dict):
-            return str(value)
-        if column.part:
-            return value.get(column.part, "")
-        return " ".join(
-            str(value.get(k, "")) for k in ("lat", "lon", "alt", "accuracy") if k in value
-        )
-    if column.kind == "json" or isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+def survey_columns(db: Database, survey_id: str) -> list[Column]:
+    """Every answer column of every version, in first-seen order, each header once."""
+    return _union([columns_for(d["questions"], d) for d in _definitions(db, survey_id)])
+
+
+def repeat_scopes(db: Database, survey_id: str) -> list[RepeatScope]:
+    """The top-level repeat groups of every version, each with the union of its columns."""
+    found: dict[str, tuple[str, list[list[Column]]]] = {}
+
+    def visit(questions: list[dict], definition: dict, path: str) -> None:
+        for question in questions:
+            if question["type"] == "group":
+                visit(question["questions"], definition, f"{path}{question['name']}/")
+            elif question["type"] == "repeat":
+                header = path + question["name"]
+                entry = found.setdefault(question["name"], (header, []))
+                entry[1].append(columns_for(question["questions"], definition))
+
+    for definition in _definitions(db, survey_id):
+        visit(definition["questions"], definition, "")
+    return [RepeatScope(name, header, _union(lists)) for name, (header, lists) in found.items()]
+
+
+def survey_questions(db: Database, survey_id: str) -> dict[str, tuple[dict, dict]]:
+    """Question name -> (question, its definition), over every version (newest wins)."""
+    from ..surveys.schema import walk
+
+    found: dict[str, tuple[dict, dict]] = {}
+    for definition in _definitions(db, survey_id):
+        for question in walk(definition["questions"]):
+            found[question["name"]] = (question, definition)
+    return found
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Stop a text answer such as ``=HYPERLINK(...)`` from running as a formula in Excel."""
+    if value.startswith(RISKY_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
     return value
 
 
+def _label(labels: dict, name: Any, language: str, default: str) -> Any:
+    label = labels.get(name)
+    if label is None:
+        return name
+    if isinstance(label, str):
+        return label
+    return label.get(language) or label.get(default) or next(iter(label.values()), name)
+
+
+def row_builder(
+    columns: list[Column],
+    *,
+    safe: bool = False,
+    language: str | None = None,
+    default_language: str = "en",
+) -> Callable[[Any], list[Any]]:
+    """A function from one record's answers to its cells ("" where unanswered).
+
+    ``safe`` quotes text that a spreadsheet would run as a formula (CSV); ``language``
+    gives choice labels in that language instead of choice names.
+    """
+    plan: list[tuple[int, str, Any]] = []
+    for c in columns:
+        if c.kind == "choice":
+            plan.append((CHOICE, c.name, c.choice))
+        elif c.kind == "multi":
+            plan.append((MULTI, c.name, c.labels if language else None))
+        elif c.kind == "geopoint":
+            plan.append((GEO_PART, c.name, c.part) if c.part else (GEO, c.name, None))
+        elif c.kind == "json":
+            plan.append((JSON, c.name, None))
+        elif c.labels and language:
+            plan.append((SELECT_ONE, c.name, c.labels))
+        else:
+            plan.append((VALUE, c.name, None))
+
+    def text(value: str) -> str:
+        return spreadsheet_safe(value) if safe else value
+
+    def build(data: Any) -> list[Any]:
+        get = data.get if isinstance(data, dict) else {}.get
+        out: list[Any] = []
+        append = out.append
+        for code, name, extra in plan:
+            value = get(name)
+            if value is None:
+                append("")
+            elif code == VALUE:
+                kind = type(value)
+                if kind is str:
+                    append(text(value))
+                elif kind is int or kind is float or kind is bool:
+                    append(value)
+                else:
+                    append(text(json.dumps(value, ensure_ascii=False)))
+            elif code == CHOICE:
+                append(1 if type(value) is list and extra in value else 0)
+            elif code == MULTI:
+                if type(value) is not list:
+                    append(text(str(value)))
+                elif extra is None:
+                    append(text(" ".join(map(str, value))))
+                else:
+                    append(text("; ".join(str(_label(extra, v, language, default_language)) for v in value)))
+            elif code == SELECT_ONE:
+                append(text(str(_label(extra, value, language, default_language))))
+            elif code == GEO_PART:
+                append(value.get(extra, "") if type(value) is dict else "")
+            elif code == GEO:
+                if type(value) is dict:
+                    parts = ("lat", "lon", "alt", "accuracy")
+                    append(" ".join(str(value[k]) for k in parts if value.get(k) is not None))
+                else:
+                    append(text(str(value)))
+            else:
+                append(text(json.dumps(value, ensure_ascii=False)))
+        return out
+
+    return build
+
+
+def cell(column: Column, data: dict) -> Any:
+    """The value of one column for one record's answers ("" when unanswered)."""
+    return row_builder([column])(data)[0]
+
+
 def meta_cells(row: dict) -> list[Any]:
+    """The ``META_COLUMNS`` cells of one submission row."""
     return [
         row["id"],
         row["version"],
@@ -111,4 +255,5 @@ def meta_cells(row: dict) -> list[Any]:
         row["received_at"],
         row["validation"],
         row["review_state"],
+        row.get("has_conflict", 0),
     ]

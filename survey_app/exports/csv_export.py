@@ -1,4 +1,8 @@
-"""CSV export, streamed: constant memory however many records there are."""
+"""CSV export, streamed: constant memory however many records there are.
+
+Codes by default (choice names, as KoboToolbox's "XML values"); with a language, choice
+labels in that language instead. Text a spreadsheet would run as a formula is quoted.
+"""
 
 from __future__ import annotations
 
@@ -6,43 +10,40 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from sqlite_utils import Database
 
-from .columns import META_COLUMNS, cell, meta_cells, survey_columns
+from ..review.filters import Filters
+from ..surveys.registry import get_definition
+from .columns import META_COLUMNS, row_builder, survey_columns
+from .rows import matching_rows, meta_cells
 
-RISKY_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """Stop a text answer such as ``=HYPERLINK(...)`` from running as a formula in Excel."""
-    if isinstance(value, str) and value.startswith(RISKY_START):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
+CHUNK_BYTES = 64 * 1024
 
 
-def submission_rows(db: Database, survey_id: str) -> Iterator[dict]:
-    yield from db.query(
-        "SELECT s.id, s.version, s.data, s.source, s.received_at, s.validation, s.review_state,"
-        " s.link_id, u.username FROM submissions s LEFT JOIN users u ON u.id = s.submitted_by"
-        " WHERE s.survey_id = ? ORDER BY s.received_at, s.id",
-        [survey_id],
+def load_answers(text: str) -> Any:
+    """A record's answers; a record whose stored text is not JSON exports as unanswered."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def csv_chunks(db: Database, filters: Filters, language: str | None = None) -> Iterator[str]:
+    """Yield the CSV text in chunks of about 64 KB: a header, then one row per submission."""
+    columns = survey_columns(db, filters.survey_id)
+    definition = get_definition(db, filters.survey_id) or {}
+    build = row_builder(
+        columns, safe=True, language=language, default_language=definition.get("default_language", "en")
     )
-
-
-def csv_lines(db: Database, survey_id: str) -> Iterator[str]:
-    """Yield the CSV text in chunks: a header, then one row per submission."""
-    columns = survey_columns(db, survey_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(META_COLUMNS + [c.header for c in columns])
-    for count, row in enumerate(submission_rows(db, survey_id), start=1):
-        data = json.loads(row["data"])
-        writer.writerow(meta_cells(row) + [spreadsheet_safe(cell(c, data)) for c in columns])
-        if count % 200 == 0:
+    loads = load_answers
+    for row in matching_rows(db, filters):
+        writer.writerow(meta_cells(row) + build(loads(row[2])))
+        if buffer.tell() > CHUNK_BYTES:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

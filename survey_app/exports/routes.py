@@ -1,48 +1,46 @@
-"""Export downloads for coordinators; each export is written to the audit log."""
+"""Export downloads for coordinators, in every format; each is written to the audit log.
+
+``GET /api/v1/surveys/<id>/submissions.<csv|xlsx|json|ndjson|geojson>`` takes the same
+filters as the submissions page and the summary (see ``review.filters``), plus
+``labels=1`` and ``lang=`` for choice labels in CSV and XLSX. The body is streamed from
+the export's own read snapshot, so memory stays flat however many records there are.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 
-from .. import audit
-from ..auth.access import STAFF, access
-from ..db import connect, get_db, write_transaction
-from ..errors import NotFound
-from ..surveys.registry import current_version
-from .csv_export import csv_lines
+from ..auth.access import STAFF, access, bearer_token
+from ..db import get_db
+from ..timeutil import now_iso
+from .service import audit_export, filename, prepare
 
 bp = Blueprint("exports", __name__, url_prefix="/api/v1")
 
 
-@bp.get("/surveys/<survey_id>/submissions.csv")
+@bp.get("/surveys/<survey_id>/submissions.<any(csv, xlsx, json, ndjson, geojson):fmt>")
 @access(*STAFF)
-def submissions_csv(survey_id: str):
-    """Every submission of a survey (all versions), one row each, streamed."""
+def submissions_export(survey_id: str, fmt: str):
+    """The filtered submissions of a survey (all versions) as a streamed download."""
     db = get_db()
-    if current_version(db, survey_id) is None:
-        raise NotFound(f"There is no survey {survey_id!r}.")
-    count = db.execute(
-        "SELECT count(*) FROM submissions WHERE survey_id = ?", [survey_id]
-    ).fetchone()[0]
-    with write_transaction(db):
-        audit.record(
-            db, "export", current_user.id, survey_id, format="csv", records=count, filters={}
-        )
-    response = Response(_streamed(csv_lines, survey_id), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{survey_id}.csv"'
+    export = prepare(
+        db,
+        current_app.config["DATABASE"],
+        survey_id,
+        fmt,
+        request.args,
+        current_app.config["BUSY_TIMEOUT_MS"],
+    )
+    try:
+        audit_export(db, current_user.id, export, via="api" if bearer_token() else "web")
+    except BaseException:
+        export.close()
+        raise
+    response = Response(export.chunks(), content_type=export.fmt.mimetype)
+    response.call_on_close(export.close)
+    stamp = now_iso()[:10]
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename(survey_id, fmt, stamp)}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Record-Count"] = str(export.count)
     return response
-
-
-def _streamed(produce, survey_id: str):
-    """Run an export on its own connection: the request's one closes before streaming ends."""
-    database, timeout = current_app.config["DATABASE"], current_app.config["BUSY_TIMEOUT_MS"]
-
-    def generate():
-        db = connect(database, timeout)
-        try:
-            yield from produce(db, survey_id)
-        finally:
-            db.close()
-
-    return generate()

@@ -1,0 +1,72 @@
+"""What the filter form offers for a survey: its versions, areas, types, facilitators.
+
+Read from the definitions (choices with their labels in the page's language) and from
+``submission_facts`` (who has sent records), so the form only offers values that mean
+something for this survey.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from sqlite_utils import Database
+
+from ..capture.i18n import translate
+from ..exports.columns import survey_questions
+from ..review.filters import REVIEW_STATES, STATE_LABELS, TYPE_QUESTIONS
+from ..surveys.registry import get_definition, list_surveys, list_versions
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "sw": "Kiswahili", "ny": "Chichewa"}
+
+
+def _choices(found: tuple[dict, dict] | None, language: str) -> list[tuple[str, str]]:
+    """(name, label) of a question's choices, for a <select>."""
+    if not found:
+        return []
+    question, definition = found
+    return [
+        (c["name"], translate(c.get("label"), language, definition["default_language"]))
+        for c in definition["choice_lists"].get(question.get("choices"), [])
+    ]
+
+
+def filter_options(db: Database, survey_id: str, language: str) -> dict[str, Any]:
+    """Everything the filter form needs to offer for ``survey_id``."""
+    questions = survey_questions(db, survey_id)
+    type_question = next((questions[n] for n in TYPE_QUESTIONS if n in questions), None)
+    facilitators = [
+        (row["username"], row["username"])
+        for row in db.query(
+            "SELECT DISTINCT u.username FROM submission_facts f JOIN users u ON u.id = f.submitted_by"
+            " WHERE f.survey_id = ? ORDER BY u.username",
+            [survey_id],
+        )
+    ]
+    return {
+        "versions": [(v, v) for v in list_versions(db, survey_id)],
+        "districts": _choices(questions.get("district"), language),
+        "area_is_text": "district" not in questions and "neighbourhood" in questions,
+        "wards": _choices(questions.get("ward"), language),
+        "types": _choices(type_question, language),
+        "facilitators": facilitators,
+        "states": [(s, STATE_LABELS[s]) for s in REVIEW_STATES],
+    }
+
+
+def page_survey(db: Database) -> tuple[list[dict], str | None, dict | None]:
+    """The surveys, the one chosen with ``?survey=`` (or the first), and its definition."""
+    surveys = list_surveys(db)
+    ids = [s["id"] for s in surveys]
+    asked = request.args.get("survey")
+    survey_id = asked if asked in ids else (ids[0] if ids else None)
+    return surveys, survey_id, get_definition(db, survey_id) if survey_id else None
+
+
+def page_language(definition: dict | None) -> str:
+    """``?lang=`` when the survey has it, else the survey's default language."""
+    if not definition:
+        return "en"
+    languages = definition.get("languages") or [definition["default_language"]]
+    asked = request.args.get("lang")
+    return asked if asked in languages else definition["default_language"]

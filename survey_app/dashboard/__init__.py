@@ -1,0 +1,1 @@
+"""The coordinators' dashboard: counts in SQL, charts as server-rendered SVG."""

@@ -1,0 +1,112 @@
+"""XLSX export with XlsxWriter in ``constant_memory`` mode: one row in memory per sheet.
+
+Sheets: ``submissions`` (one row per record; a repeat column holds its number of
+entries), one sheet per repeat group (one row per entry, joined to its record by
+``_parent_id``), and ``codebook``. Every sheet is written in row order in a single pass
+over the records, which is what constant_memory requires. Text is never turned into a
+formula, a number or a link (answers stay what was typed).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import xlsxwriter
+from sqlite_utils import Database
+
+from ..review.filters import Filters
+from ..surveys.registry import get_definition
+from .codebook import codebook
+from .columns import META_COLUMNS, repeat_scopes, row_builder, survey_columns
+from .csv_export import load_answers
+from .rows import matching_rows, meta_cells
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique Excel sheet name (31 characters, no ``[]:*?/\\``)."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
+    candidate, n = base, 2
+    while candidate.lower() in taken:
+        suffix = f"_{n}"
+        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _write(sheet, row: int, cells: list[Any]) -> None:
+    for col, value in enumerate(cells):
+        if value == "":
+            continue
+        if isinstance(value, str):
+            sheet.write_string(row, col, value)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, col, value)
+        else:
+            sheet.write_number(row, col, value)
+
+
+def write_xlsx(db: Database, filters: Filters, path: str, language: str | None = None) -> int:
+    """Write the workbook to ``path``; return how many records it holds."""
+    survey_id = filters.survey_id
+    definition = get_definition(db, survey_id) or {}
+    default = definition.get("default_language", "en")
+    columns = survey_columns(db, survey_id)
+    build = row_builder(columns, language=language, default_language=default)
+    repeats = repeat_scopes(db, survey_id)
+    repeat_names = {r.name for r in repeats}
+    book = xlsxwriter.Workbook(
+        path,
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    taken: set[str] = set()
+    bold = book.add_format({"bold": True})
+    main = book.add_worksheet(sheet_name("submissions", taken))
+    main.write_row(0, 0, META_COLUMNS + [c.header for c in columns], bold)
+    count_at = [i for i, c in enumerate(columns) if c.kind == "json" and c.name in repeat_names]
+    sheets = []
+    for scope in repeats:
+        sheet = book.add_worksheet(sheet_name(scope.name, taken))
+        sheet.write_row(0, 0, ["_parent_id", "_index"] + [c.header for c in scope.columns], bold)
+        sheets.append(
+            [scope, sheet, row_builder(scope.columns, language=language, default_language=default), 1]
+        )
+    written = 0
+    for row in matching_rows(db, filters):
+        if written + 1 >= EXCEL_MAX_ROWS:
+            break
+        data = load_answers(row[2])
+        cells = build(data)
+        for index in count_at:
+            entries = data.get(columns[index].name) if isinstance(data, dict) else None
+            cells[index] = len(entries) if isinstance(entries, list) else cells[index]
+        written += 1
+        _write(main, written, meta_cells(row) + cells)
+        if not isinstance(data, dict):
+            continue
+        for entry in sheets:
+            scope, sheet, build_entry, next_row = entry
+            items = data.get(scope.name)
+            if not isinstance(items, list):
+                continue
+            for index, item in enumerate(items, start=1):
+                if next_row >= EXCEL_MAX_ROWS:
+                    break
+                _write(sheet, next_row, [row[0], index] + build_entry(item))
+                next_row += 1
+            entry[3] = next_row
+    headers, rows = codebook(db, survey_id)
+    sheet = book.add_worksheet(sheet_name("codebook", taken))
+    sheet.write_row(0, 0, headers, bold)
+    for number, cells in enumerate(rows, start=1):
+        _write(sheet, number, cells)
+    book.close()
+    return written

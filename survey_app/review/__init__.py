@@ -1,0 +1,1 @@
+"""Coordinators' review: shared filters, review states and history, queues, corrections."""

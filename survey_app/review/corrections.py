@@ -1,0 +1,132 @@
+"""Correcting a quarantined record, keeping what it held before.
+
+The corrected answers are validated against the record's own definition version with the
+same rules the sync path uses (``validate_submission``). Only a correction that passes is
+saved: the record then holds the corrected answers and becomes valid, while
+``submission_corrections`` keeps the answers it replaced (for the first correction,
+exactly what the phone sent), who corrected it, when and why. ``content_hash`` is left as
+the hash of what the phone sent, so a replay from that phone is still a duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..db import write_transaction
+from ..errors import AppError, NotFound
+from ..surveys.registry import get_definition
+from ..surveys.validation import validate_submission
+from ..sync.ingest import canonical
+from ..timeutil import now_iso
+from .states import add_event
+
+Errors = dict[str, list[str]]
+
+
+class CorrectionRefused(AppError):
+    """A correction that cannot be saved (409: the record is not in a correctable state)."""
+
+    status = 409
+
+
+def parse_answers(text: str) -> tuple[Any, Errors]:
+    """Read the answers a coordinator typed as JSON; return (answers, problems)."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        return None, {"answers": [f"Not valid JSON: {exc}."]}
+    if not isinstance(value, dict):
+        return None, {"answers": ['The answers must be a JSON object: {"question": answer, ...}.']}
+    return value, {}
+
+
+def check(db: Database, survey_id: str, version: str, answers: Any) -> Errors:
+    """Validate answers against a definition version, as the sync path does."""
+    definition = get_definition(db, survey_id, version)
+    if definition is None:
+        return {"survey": [f"Unknown survey or version: {survey_id} v{version}."]}
+    return validate_submission(definition, answers)
+
+
+def replace_answers(
+    db: Database,
+    submission_id: str,
+    answers: Any,
+    version: str,
+    errors: Errors,
+    actor_id: int | None,
+    comment: str | None,
+) -> int:
+    """Store new answers for a record, keeping the old ones; return the correction id.
+
+    Runs inside the caller's write transaction (or opens one).
+    """
+    with write_transaction(db):
+        row = db.execute(
+            "SELECT data, version, validation, errors FROM submissions WHERE id = ?", [submission_id]
+        ).fetchone()
+        if row is None:
+            raise NotFound("There is no such submission.")
+        validation = "quarantined" if errors else "valid"
+        new_errors = canonical(errors) if errors else None
+        cursor = db.execute(
+            "INSERT INTO submission_corrections (submission_id, original_version, original_data,"
+            " original_validation, original_errors, corrected_version, corrected_data,"
+            " corrected_validation, corrected_errors, comment, corrected_by, corrected_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                submission_id,
+                row[1],
+                row[0],
+                row[2],
+                row[3],
+                version,
+                canonical(answers),
+                validation,
+                new_errors,
+                comment,
+                actor_id,
+                now_iso(),
+            ],
+        )
+        db.execute(
+            "UPDATE submissions SET data = ?, version = ?, validation = ?, errors = ? WHERE id = ?",
+            [canonical(answers), version, validation, new_errors, submission_id],
+        )
+        return cursor.lastrowid
+
+
+def correct(
+    db: Database, submission_id: str, answers: Any, comment: str | None, actor_id: int | None
+) -> Errors:
+    """Correct a quarantined record; return the problems left ({} when it was saved)."""
+    record = db.execute(
+        "SELECT survey_id, version, validation FROM submissions WHERE id = ?", [submission_id]
+    ).fetchone()
+    if record is None:
+        raise NotFound("There is no such submission.")
+    survey_id, version, validation = record
+    if validation != "quarantined":
+        raise CorrectionRefused("Only quarantined records are corrected here; this one is valid.")
+    errors = check(db, survey_id, version, answers)
+    if errors:
+        return errors
+    comment = (comment or "").strip() or None
+    with write_transaction(db):
+        replace_answers(db, submission_id, answers, version, {}, actor_id, comment)
+        add_event(db, submission_id, "correction", actor_id, comment, "quarantined", "valid")
+    return {}
+
+
+def corrections(db: Database, submission_id: str) -> list[dict[str, Any]]:
+    """Every correction of a record, oldest first (the first holds what was sent)."""
+    return list(
+        db.query(
+            "SELECT c.*, u.username FROM submission_corrections c LEFT JOIN users u"
+            " ON u.id = c.corrected_by WHERE c.submission_id = ? ORDER BY c.id",
+            [submission_id],
+        )
+    )

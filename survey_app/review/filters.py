@@ -1,0 +1,219 @@
+"""The filters shared by the submissions page, every export and the summary API.
+
+One marshmallow schema reads them from query parameters (or CLI options), so a typo such
+as ``stat=approved`` is a clear 400 instead of an export of everything. They are checked
+against the survey too (a version it never had, a district not in its list, an unknown
+facilitator). ``Filters.where()`` turns them into SQL over ``submission_facts`` (see
+migration m0004): no JSON is parsed to filter, page or count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from sqlite_utils import Database
+
+from ..errors import BadRequest
+from ..exports.columns import survey_questions
+from ..surveys.registry import list_versions
+
+REVIEW_STATES = ("received", "approved", "has_issues", "rejected")
+STATE_LABELS = {
+    "received": "Received",
+    "approved": "Approved",
+    "has_issues": "Has issues",
+    "rejected": "Rejected",
+}
+SOURCES = ("facilitator", "link")
+TYPE_QUESTIONS = ("session_type", "member_group")  # "session or group type", by survey
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class FilterSchema(Schema):
+    """Query parameters that narrow the records; every one is optional."""
+
+    class Meta:
+        unknown = RAISE
+
+    version = fields.String(validate=validate.Length(min=1, max=64))
+    received_from = fields.Date()
+    received_to = fields.Date()
+    session_from = fields.Date()
+    session_to = fields.Date()
+    district = fields.String(validate=validate.Length(min=1, max=80))
+    ward = fields.String(validate=validate.Length(min=1, max=80))
+    type = fields.String(validate=validate.Length(min=1, max=80))
+    facilitator = fields.String(validate=validate.Length(min=1, max=150))
+    state = fields.String(validate=validate.OneOf(REVIEW_STATES))
+    validation = fields.String(validate=validate.OneOf(("valid", "quarantined")))
+    source = fields.String(validate=validate.OneOf(SOURCES))
+    safeguarding = fields.Boolean()
+    conflict = fields.Boolean()
+    q = fields.String(validate=validate.Length(min=1, max=200))
+
+    @validates_schema
+    def check_ranges(self, data: dict, **kwargs) -> None:
+        for start, end in (("received_from", "received_to"), ("session_from", "session_to")):
+            if data.get(start) and data.get(end) and data[start] > data[end]:
+                raise ValidationError(f"{start} is after {end}.", end)
+        if "q" in data and not WORD.search(data["q"]):
+            raise ValidationError("Search for at least one word or number.", "q")
+
+
+FILTER_NAMES = tuple(FilterSchema().fields)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Validated filters for one survey; ``params`` echoes them for links and the audit log."""
+
+    survey_id: str
+    version: str | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    session_from: date | None = None
+    session_to: date | None = None
+    district: str | None = None
+    ward: str | None = None
+    type: str | None = None
+    facilitator: str | None = None
+    facilitator_id: int | None = None
+    state: str | None = None
+    validation: str | None = None
+    source: str | None = None
+    safeguarding: bool | None = None
+    conflict: bool | None = None
+    q: str | None = None
+    params: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def where(self, alias: str = "f") -> tuple[str, list[Any]]:
+        """SQL conditions over ``submission_facts`` (aliased), and their parameters."""
+        a = alias
+        clauses, params = [f"{a}.survey_id = ?"], [self.survey_id]
+
+        def add(sql: str, value: Any) -> None:
+            clauses.append(sql)
+            params.append(value)
+
+        if self.version:
+            add(f"{a}.version = ?", self.version)
+        if self.received_from:
+            add(f"{a}.received_at >= ?", self.received_from.isoformat())
+        if self.received_to:
+            add(f"{a}.received_at < ?", (self.received_to + timedelta(days=1)).isoformat())
+        if self.session_from:
+            add(f"{a}.day >= ?", self.session_from.isoformat())
+        if self.session_to:
+            add(f"{a}.day <= ?", self.session_to.isoformat())
+        if self.district:
+            add(f"{a}.area = ?", self.district)
+        if self.ward:
+            add(f"{a}.ward = ?", self.ward)
+        if self.type:
+            add(f"{a}.kind = ?", self.type)
+        if self.facilitator_id is not None:
+            add(f"{a}.submitted_by = ?", self.facilitator_id)
+        if self.state:
+            add(f"{a}.review_state = ?", self.state)
+        if self.validation:
+            add(f"{a}.validation = ?", self.validation)
+        if self.source:
+            add(f"{a}.by_link = ?", 1 if self.source == "link" else 0)
+        if self.safeguarding is not None:
+            add(f"{a}.safeguarding = ?", int(self.safeguarding))
+        if self.conflict is not None:
+            add(f"{a}.has_conflict = ?", int(self.conflict))
+        if self.q:
+            add(
+                f"{a}.fid IN (SELECT rowid FROM submission_search WHERE submission_search MATCH ?)",
+                fts_query(self.q),
+            )
+        return " AND ".join(clauses), params
+
+    def only_survey(self) -> bool:
+        """True when nothing narrows the records but the survey itself."""
+        return not self.as_dict().keys() - {"survey_id"}
+
+    def describe(self) -> dict[str, str]:
+        """The filters as given, for the audit log and for links that keep them."""
+        return dict(self.params)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None and k != "params"}
+
+
+def fts_query(text: str) -> str:
+    """Every word must appear (as a prefix): user text never reaches FTS5 syntax."""
+    words = WORD.findall(text)[:12]
+    return " ".join('"' + word.replace('"', "") + '"*' for word in words)
+
+
+def parse_filters(
+    db: Database, survey_id: str, args: Mapping[str, str], allowed_extra: Iterable[str] = ()
+) -> Filters:
+    """Read and check filters for a survey; raise ``BadRequest`` (400) with every problem."""
+    extra = set(allowed_extra)
+    raw = {
+        key: value.strip()
+        for key, value in args.items()
+        if key not in extra and isinstance(value, str) and value.strip() != ""
+    }
+    try:
+        loaded = FilterSchema().load(raw)
+    except ValidationError as exc:
+        raise BadRequest(_summary(exc.messages), exc.messages) from exc
+    errors = _check_against_survey(db, survey_id, loaded)
+    if errors:
+        raise BadRequest(_summary(errors), errors)
+    return Filters(survey_id=survey_id, params=raw, **loaded)
+
+
+def _summary(errors: dict) -> str:
+    names = ", ".join(sorted(errors))
+    return f"Some filters are not valid ({names}): see errors."
+
+
+def _check_against_survey(db: Database, survey_id: str, loaded: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if "version" in loaded and loaded["version"] not in list_versions(db, survey_id):
+        errors["version"] = [f"Survey {survey_id} has no version {loaded['version']!r}."]
+    if "facilitator" in loaded:
+        row = db.execute("SELECT id FROM users WHERE username = ?", [loaded["facilitator"]]).fetchone()
+        if row is None:
+            errors["facilitator"] = [f"There is no account {loaded['facilitator']!r}."]
+        else:
+            loaded["facilitator_id"] = row[0]
+    questions = survey_questions(db, survey_id)
+    if "district" in loaded:
+        if "district" in questions:
+            _check_choice(errors, "district", loaded["district"], questions["district"])
+        elif "neighbourhood" in questions:
+            loaded["district"] = loaded["district"].lower()  # typed names are kept lower-case
+        else:
+            errors["district"] = ["This survey asks no area question."]
+    if "ward" in loaded:
+        if "ward" in questions:
+            _check_choice(errors, "ward", loaded["ward"], questions["ward"])
+        else:
+            errors["ward"] = ["This survey asks no ward question."]
+    if "type" in loaded:
+        name = next((n for n in TYPE_QUESTIONS if n in questions), None)
+        if name is None:
+            errors["type"] = ["This survey asks no session or group type."]
+        else:
+            _check_choice(errors, "type", loaded["type"], questions[name])
+    return errors
+
+
+def _check_choice(errors: dict, key: str, value: str, found: tuple[dict, dict]) -> None:
+    question, definition = found
+    names = {c["name"] for c in definition["choice_lists"].get(question.get("choices"), [])}
+    if question.get("or_other"):
+        names.add("other")
+    if names and value not in names:
+        errors[key] = [f"{value!r} is not one of this survey's choices for {question['name']}."]

@@ -1,0 +1,42 @@
+"""The review forms (flask-wtf, CSRF on every one)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from .filters import REVIEW_STATES, STATE_LABELS
+from .states import MAX_COMMENT
+
+
+class ReviewForm(FlaskForm):
+    state = SelectField(
+        "Review state",
+        choices=[SelectChoice(s, STATE_LABELS[s]) for s in REVIEW_STATES],
+        validators=[DataRequired()],
+    )
+    comment = TextAreaField("Comment (optional)", validators=[Optional(), Length(max=MAX_COMMENT)])
+    submit = SubmitField("Save review")
+
+
+class CorrectionForm(FlaskForm):
+    answers = TextAreaField("Answers (JSON)", validators=[DataRequired(), Length(max=1_000_000)])
+    comment = TextAreaField(
+        "Why this correction (optional)", validators=[Optional(), Length(max=MAX_COMMENT)]
+    )
+    submit = SubmitField("Check and save the correction")
+
+
+class ResolveForm(FlaskForm):
+    decision = RadioField(
+        "Decision",
+        choices=[
+            SelectChoice("keep", "Keep the stored answers"),
+            SelectChoice("adopt", "Use this copy's answers instead"),
+        ],
+        validators=[DataRequired()],
+    )
+    comment = TextAreaField("Comment (optional)", validators=[Optional(), Length(max=MAX_COMMENT)])
+    submit = SubmitField("Decide")

@@ -1,0 +1,108 @@
+"""Review pages: the queues, a review decision, a correction, a conflict decision.
+
+Every POST is a flask-wtf form (CSRF checked); every change lands in the record's
+history. After a decision the coordinator goes back to the record (or the queue).
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.access import STAFF, access
+from ..db import get_db
+from ..errors import BadRequest, NotFound
+from ..surveys.registry import get_definition
+from . import queues
+from .conflicts import resolve
+from .corrections import correct, parse_answers
+from .filters import STATE_LABELS
+from .forms import CorrectionForm, ResolveForm, ReviewForm
+from .states import set_state
+
+bp = Blueprint("review", __name__, url_prefix="/coordinate")
+
+
+def _form_errors(form) -> dict[str, list[str]]:
+    return {name: list(messages) for name, messages in form.errors.items()}
+
+
+@bp.get("/review")
+@access(*STAFF)
+def queues_page():
+    """Quarantined records, open conflicts and safeguarding flags, newest first."""
+    db = get_db()
+    return render_template(
+        "coordinator/review.html",
+        quarantined=queues.quarantined(db),
+        conflicts=queues.conflicts(db),
+        safeguarding=queues.safeguarding(db),
+        active="review",
+        survey_id=request.args.get("survey"),
+        filters=None,
+    )
+
+
+@bp.post("/submissions/<submission_id>/review")
+@access(*STAFF)
+def review(submission_id: str):
+    """Set a record's review state, with an optional comment kept in its history."""
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        raise BadRequest("Choose a review state.", _form_errors(form))
+    change = set_state(get_db(), submission_id, form.state.data, form.comment.data, current_user.id)
+    flash(f"Review saved: {STATE_LABELS[change.to_state]}.")
+    return redirect(url_for("coordinator.submission", submission_id=submission_id))
+
+
+@bp.route("/submissions/<submission_id>/correct", methods=["GET", "POST"])
+@access(*STAFF)
+def correction(submission_id: str):
+    """Correct a quarantined record's answers; saved only once they pass validation."""
+    db = get_db()
+    record = next(db.query("SELECT * FROM submissions WHERE id = ?", [submission_id]), None)
+    if record is None:
+        raise NotFound("There is no such submission.")
+    form = CorrectionForm()
+    problems = json.loads(record["errors"]) if record["errors"] else {}
+    status = 200
+    if request.method == "GET":
+        try:
+            form.answers.data = json.dumps(json.loads(record["data"]), indent=2, ensure_ascii=False)
+        except ValueError:
+            form.answers.data = record["data"]
+    elif not form.validate_on_submit():
+        problems, status = _form_errors(form), 400
+    else:
+        answers, problems = parse_answers(form.answers.data)
+        if not problems:
+            problems = correct(db, submission_id, answers, form.comment.data, current_user.id)
+            if not problems:
+                flash("Correction saved: the record is valid now, and its original answers are kept.")
+                return redirect(url_for("coordinator.submission", submission_id=submission_id))
+        status = 400
+    return (
+        render_template(
+            "coordinator/correct.html",
+            record=record,
+            definition=get_definition(db, record["survey_id"], record["version"]),
+            form=form,
+            problems=problems,
+            posted=request.method == "POST",
+        ),
+        status,
+    )
+
+
+@bp.post("/conflicts/<int:conflict_id>/resolve")
+@access(*STAFF)
+def resolve_conflict(conflict_id: str):
+    """Keep the stored answers or adopt the conflicting copy (the replaced ones are kept)."""
+    form = ResolveForm(prefix=f"c{conflict_id}")
+    if not form.validate_on_submit():
+        raise BadRequest("Choose keep or adopt.", _form_errors(form))
+    submission_id = resolve(get_db(), conflict_id, form.decision.data, form.comment.data, current_user.id)
+    flash("Conflict decided.")
+    return redirect(url_for("coordinator.submission", submission_id=submission_id))

@@ -68,7 +68,7 @@ SETTINGS: list[Setting] = [
     ),
     Setting(
         "LINK_RATE_PER_ADDRESS",
-        "20 per minute;200 per hour",
+        "30 per minute;300 per hour",
         "Form posts and sync batches one client address may send through public links.",
     ),
     Setting(
@@ -76,7 +76,7 @@ SETTINGS: list[Setting] = [
         "60 per minute;2000 per hour",
         "Form posts and sync batches one public link may receive, from all addresses together.",
     ),
-    Setting("LINK_PAGE_RATE", "120 per minute", "Public-link page views per client address."),
+    Setting("LINK_PAGE_RATE", "300 per minute", "Public-link page views per client address."),
     Setting("LINK_MAX_BATCH_ITEMS", 100, "Most records in one sync batch through a public link.", int),
     Setting(
         "TRUSTED_PROXIES",

@@ -22,10 +22,9 @@ const DEFINITION = /^\/api\/v1\/(surveys\/[A-Za-z0-9_-]+|links\/[A-Za-z0-9_-]+\/
 const NETWORK_TIMEOUT_MS = 4000;
 const WARM_EVERY_MS = 5 * 60 * 1000;
 
-importScripts(
-  '/static/js/store-core.js?r=' + encodeURIComponent(RELEASE),
-  '/static/js/sync-core.js?r=' + encodeURIComponent(RELEASE),
-);
+// Static files are served with Cache-Control: no-cache, so the HTTP cache revalidates
+// them: a new release never imports yesterday's copy, and an unchanged one costs a 304.
+importScripts('/static/js/store-core.js', '/static/js/sync-core.js');
 
 /* ---- install, activate, update ---- */
 
@@ -58,7 +57,7 @@ async function precacheList() {
 async function install() {
   const list = await precacheList();
   const shell = await caches.open(SHELL);
-  await shell.addAll(list.shell.map((url) => new Request(url, { cache: 'reload' })));
+  await shell.addAll(list.shell.map((url) => new Request(url, { cache: 'no-cache' })));
   await fillPages(list.pages);
   await carryOver(list.user ? list.pages : null);
 }
@@ -108,7 +107,8 @@ async function storePageNow(key, response) {
     const match = /<body[^>]*\sdata-user="([^"]*)"/.exec(html);
     const user = match ? match[1] : '';
     if (!user) return false; // a page for nobody: never kept
-    if ((await readOwner(cache)) !== user) {
+    // A public link's pages belong to no account: kept beside the account's pages.
+    if (!user.startsWith('link:') && (await readOwner(cache)) !== user) {
       await clearPages();
       cache = await caches.open(PAGES);
       await cache.put(OWNER_KEY, new Response(user));
@@ -168,7 +168,7 @@ async function warm(force) {
     list.shell.map(async (url) => {
       if (await shell.match(url, { ignoreSearch: true })) return;
       try {
-        await shell.add(new Request(url, { cache: 'reload' }));
+        await shell.add(new Request(url, { cache: 'no-cache' }));
       } catch (error) {
         /* tried again at the next warm */
       }

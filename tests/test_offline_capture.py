@@ -22,7 +22,7 @@ from support_offline import (
 )
 from werkzeug.datastructures import MultiDict
 
-from survey_app.capture.formdata import form_answers
+from survey_app.capture.formdata import form_answers, read_scope
 from survey_app.surveys.registry import get_definition
 
 
@@ -94,6 +94,7 @@ def test_e_draft_survives_a_reload_half_way(phone, live_server):
     page.check("input[name=district][value=nyali]")
     page.fill("input[name=venue]", "Mosque courtyard")
     page.check("input[name=languages_used][value=arabic]")
+    page.check("input[name=consent][value=yes]")
     page.fill("input[name=women]", "14")
     page.fill("textarea[name=concerns_own_words]", "Water points are far;\nyoung men are idle.")
     wait_saved(page)
@@ -127,9 +128,9 @@ def test_e_draft_survives_a_reload_half_way(phone, live_server):
     assert counts(page)["draft"] == 0
 
 
-def test_phone_sends_the_same_data_as_the_form_post(app, phone, live_server):
-    """readAnswers() in formread.js against formdata.py, on one filled form: repeats added
-    offline, "other" answers, several choices, numbers, a location."""
+def test_phone_reads_the_form_as_the_server_reads_its_post(app, phone, live_server):
+    """readAnswers() in formread.js against read_scope() in formdata.py, on one filled
+    form: repeats added offline, "other" answers, several choices, numbers, a location."""
     page = open_offline_ready(phone)
     page.goto("/forms/listening_session")
     fill_listening_session(page, 7)
@@ -147,21 +148,29 @@ def test_phone_sends_the_same_data_as_the_form_post(app, phone, live_server):
     wait_saved(page)
     record_id = page.input_value("input[name=_id]")
     pairs = page.evaluate("[...new FormData(document.querySelector('form.survey-form'))]")
-    record = store_call(page, "get", record_id)
+    raw = page.evaluate(
+        "import('/static/js/formread.js')"
+        ".then((m) => m.readAnswers(document.querySelector('form.survey-form')))"
+    )
 
     with app.app_context():
         from survey_app.db import get_db
 
         definition = get_definition(get_db(), "listening_session")
-    expected = form_answers(definition, MultiDict(pairs))
-    assert record["data"] == expected
-    assert record["data"]["women"] == 17 and isinstance(record["data"]["women"], int)
-    assert record["data"]["networks"] == [
+    assert raw == read_scope(definition["questions"], MultiDict(pairs))
+    # What the phone saves is what the server makes of the same form posted without
+    # JavaScript: the skip-logic module's calculations included, non-relevant answers out.
+    record = store_call(page, "get", record_id)
+    assert record["data"] == form_answers(definition, MultiDict(pairs))
+    assert record["data"]["total_participants"] == 17 + 8 + 1
+    assert raw["women"] == 17 and isinstance(raw["women"], int)
+    assert raw["networks"] == [
         {"org_name": "Likoni Youth Network", "org_type": "youth_group"},
         {"org_name": "Mama Lishe Group", "org_type": "womens_group"},
     ]
-    assert record["data"]["location"] == {"lat": -4.08, "lon": 39.66}
-    assert record["data"]["concerns_other"] == "Street lighting"
+    assert raw["location"] == {"lat": -4.08, "lon": 39.66}
+    assert raw["concerns_other"] == "Street lighting"
+    assert raw["session_type_other"] == "Boda-boda riders"
 
     # The added instance comes back after a reload, with its answers.
     page.reload()
@@ -227,6 +236,10 @@ def test_drafts_belong_to_one_account_and_signing_out_warns(phone, live_server):
     warning = page.locator("#signout-warning")
     warning.wait_for()
     assert "2 drafts are not finished" in warning.inner_text()
+    # Signing out needs the server: offline, nothing changes and the pages stay.
+    page.click("#signout-form button[type=submit]")
+    assert "No connection" in page.locator("#signout-form [role=alert]").inner_text()
+    assert any(name.startswith("sa-pages-") for name in page.evaluate("caches.keys()"))
 
     phone.set_offline(False)
     page.goto("/logout")

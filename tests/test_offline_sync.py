@@ -172,6 +172,7 @@ def test_f_a_new_release_while_a_form_is_open_keeps_the_form(app, phone, live_se
     page.goto("/forms/listening_session")
     record_id = page.input_value("input[name=_id]")
     page.fill("input[name=venue]", "Typed before the update")
+    page.check("input[name=consent][value=yes]")
     page.fill("input[name=women]", "21")
     page.check("input[name=district][value=mvita]")
     wait_saved(page)

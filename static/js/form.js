@@ -7,11 +7,15 @@
  * the cache carries a stale _id and _started_at, so a new draft gets fresh ones here.
  *
  * Skip logic hook: the optional module ./formlogic.js may export
- *   attachLogic(formElement, {definition, onChange}) -> optional {validate(): {key: [msg]}}
- * `definition` is the survey's definition JSON (or null if it could not be loaded);
- * call `onChange()` after changing fields from code (calculations, cleared answers) so
- * they are autosaved. Disabled fields are not submitted (readAnswers reads FormData);
- * fields inside [hidden], [disabled] or [inert] are not checked for required answers.
+ *   attachLogic(formElement, {definition, onChange}) -> (a promise of) optional
+ *     {validate() -> {key: [messages]}}
+ * `definition` is the survey's definition JSON (the page's inline copy, else fetched; null
+ * if neither); call `onChange()` after changing fields from code (calculations, cleared
+ * answers) so they are autosaved. The module works through the page: it disables the
+ * fields of questions that do not apply (FormData, hence the saved data, leaves them out)
+ * and writes calculations into their hidden inputs (saved as answers); fields inside
+ * [hidden], [disabled] or [inert] are not checked for required answers; validate() adds
+ * its messages (types, constraints) before a record may be finalised.
  * The form dispatches `survey:restored` after a draft is put back and
  * `survey:repeat-added` (detail {item, index}) when a repeat instance is added.
  */
@@ -108,10 +112,10 @@ async function start(form) {
     restore(form, record.fields || []);
     form.dispatchEvent(new CustomEvent('survey:restored', { detail: { id } }));
   } else {
-    const today = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
     form.querySelectorAll('input[data-default-today]').forEach((input) => {
-      if (!input.value) input.value = today;
+      if (!input.value) input.value = localToday();
     });
+    fillMetadata({ start: startedAt, today: localToday(), deviceid: deviceId(), username: user });
   }
   const saver = autosaver(store, id, startedAt, Boolean(record));
   wire(store, saver, id);
@@ -134,6 +138,20 @@ function keepLinkPages() {
   });
 }
 
+function localToday() {
+  return new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+}
+
+/* Metadata questions (start, end, today, deviceid, username) are hidden inputs the
+   server renders empty; the phone fills them in, as ODK Collect does. */
+function fillMetadata(values) {
+  for (const [type, value] of Object.entries(values)) {
+    form.querySelectorAll(`input[type=hidden][data-type="${type}"]`).forEach((input) => {
+      input.value = value || '';
+    });
+  }
+}
+
 function draftUrl(id, exists) {
   const url = new URL(location.href);
   url.searchParams.delete('draft');
@@ -148,7 +166,7 @@ function buildRecord(id, startedAt) {
     version: form.dataset.version,
     title: (document.querySelector('h1') || {}).textContent || form.dataset.survey,
     lang: form.dataset.lang,
-    data: readAnswers(form),
+    data: readAnswers(form, { calculations: true }),
     fields: snapshot(form),
     sync_url: form.dataset.syncUrl || undefined, // a public link's own endpoint (never sent)
     meta: {
@@ -250,14 +268,27 @@ function wire(store, saver, id) {
 
 let logic = null;
 
-function attachOptionalLogic(saver) {
-  const definition = fetch(form.dataset.definitionUrl, { credentials: 'same-origin' })
+/* The page's inline copy of the definition, else the one the worker keeps offline. */
+async function loadDefinition() {
+  const inline = document.getElementById('survey-definition');
+  if (inline) {
+    try {
+      return JSON.parse(inline.textContent);
+    } catch (error) {
+      /* fetch it instead */
+    }
+  }
+  return fetch(form.dataset.definitionUrl, { credentials: 'same-origin' })
     .then((response) => (response.ok ? response.json() : null))
     .catch(() => null);
+}
+
+function attachOptionalLogic(saver) {
   import('./formlogic.js')
     .then(async (module) => {
       if (typeof module.attachLogic !== 'function') return;
-      logic = (await module.attachLogic(form, { definition: await definition, onChange: () => saver.change() })) || null;
+      const definition = await loadDefinition(); // only when there is logic to run
+      logic = (await module.attachLogic(form, { definition, onChange: () => saver.change() })) || null;
     })
     .catch(() => {
       /* no skip logic module (yet): the form works without it */
@@ -354,6 +385,7 @@ async function finalise(store, saver, id) {
     showProblems(problems);
     return;
   }
+  fillMetadata({ end: new Date().toISOString() });
   await saver.flush();
   saver.stop();
   const record = buildRecord(id, field('_started_at').value);

@@ -1,16 +1,19 @@
 /* Read the server-rendered form into sync data, snapshot and restore its fields, and add
  * repeat instances, all without the network.
  *
- * readAnswers() is a port of survey_app/capture/formdata.py and must give the same data
- * as the no-JavaScript post of the same form: it reads `new FormData(form)` (exactly what
+ * readAnswers() is a port of read_scope() in survey_app/capture/formdata.py and must give
+ * the same data from the same fields: it reads `new FormData(form)` (exactly what
  * the browser would post: disabled and unchecked fields are left out) and walks the
  * question wrappers (data-name, data-type, data-key) in page order. Integers become
  * numbers, select_multiple a list, a repeat a list of objects, a geopoint {lat, lon}; a
  * value that cannot be read as a number stays text, so the server can quarantine it with
- * a message instead of it being lost.
+ * a message instead of it being lost. Relevance and calculations (formdata.py's settle())
+ * are the skip-logic module's part, through the page: it disables the fields of questions
+ * that do not apply (FormData leaves them out) and writes calculations into their hidden
+ * inputs (read with {calculations: true}).
  */
 
-const SKIPPED = new Set(['note', 'calculate', 'start', 'end', 'today', 'deviceid', 'username']);
+const SKIPPED = new Set(['note']);
 const SYSTEM_FIELDS = new Set(['csrf_token', '_id', '_version', '_started_at', '_lang']);
 const MAX_REPEAT = 200;
 
@@ -23,14 +26,15 @@ function ownerRepeat(element) {
 }
 
 /* The questions of one scope (the form, or a repeat's first instance), groups flattened,
-   each as {name, type, key, orOther, children}. */
+   each as {name, type, key, orOther, children}. Metadata questions (start, deviceid, ...)
+   are hidden inputs named by the question, filled in by form.js. */
 function questionTree(root, owner) {
   const tree = [];
-  for (const element of root.querySelectorAll('[data-key][data-type]')) {
+  for (const element of root.querySelectorAll('[data-key][data-type], input[type=hidden][data-name][data-type]')) {
     if (ownerRepeat(element) !== owner) continue;
     const type = element.dataset.type;
     if (type === 'group') continue;
-    const node = { name: element.dataset.name, type, key: element.dataset.key };
+    const node = { name: element.dataset.name, type, key: element.dataset.key || element.name };
     if (type === 'repeat') {
       const first = element.querySelector('.repeat-item');
       node.children = first ? questionTree(first, element) : [];
@@ -53,16 +57,29 @@ function repeatCount(values, key) {
   return raw !== null && /^\d+$/.test(raw) ? Math.min(parseInt(raw, 10), MAX_REPEAT) : 0;
 }
 
-function readScope(tree, values, prefix) {
+/* A calculation's value as the skip-logic module wrote it: a number when it reads as one. */
+function calculated(raw) {
+  const text = (raw || '').trim();
+  if (text === '') return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? value : raw;
+}
+
+function readScope(tree, values, prefix, calculations) {
   const data = {};
   for (const question of tree) {
     const { name, type } = question;
     const key = prefix + name;
     if (SKIPPED.has(type)) continue;
+    if (type === 'calculate') {
+      const value = calculations ? calculated(values.get(key)) : undefined;
+      if (value !== undefined) data[name] = value;
+      continue;
+    }
     if (type === 'repeat') {
       const items = [];
       for (let i = 0; i < repeatCount(values, key); i += 1) {
-        const item = readScope(question.children, values, key + '[' + i + '].');
+        const item = readScope(question.children, values, key + '[' + i + '].', calculations);
         if (Object.keys(item).length) items.push(item);
       }
       if (items.length) data[name] = items;
@@ -90,10 +107,12 @@ function readScope(tree, values, prefix) {
   return data;
 }
 
-/* The form's answers in the sync API's data shape. */
-export function readAnswers(form) {
+/* The form's answers in the sync API's data shape. With calculations, the values the
+   skip-logic module wrote into the calculations' hidden inputs are included, as the
+   server's settle() includes them for the plain post; without, this is read_scope(). */
+export function readAnswers(form, { calculations = false } = {}) {
   const values = new FormData(form);
-  return readScope(questionTree(form, null), values, '');
+  return readScope(questionTree(form, null), values, '', calculations);
 }
 
 function isField(element) {

@@ -65,6 +65,9 @@ function scheduleRetry(outcome) {
   } else if (outcome.state === 'busy') {
     wait = BUSY_RETRY_MS; // another tab or the worker is sending; look again later
   }
+  if (outcome.state === 'offline' || outcome.state === 'error') {
+    registerBackgroundSync(); // the worker retries when the connection returns, page or not
+  }
   if (wait !== null) {
     nextRetryAt = Date.now() + wait;
     retryTimer = setTimeout(() => requestSync(), wait);
@@ -109,10 +112,7 @@ export async function registerWorker(policy = {}) {
   if (!('serviceWorker' in navigator) || !user) return null;
   let registration;
   try {
-    registration = await navigator.serviceWorker.register('/sw.js', {
-      scope: '/',
-      updateViaCache: 'none',
-    });
+    registration = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
   } catch (error) {
     return null;
   }

@@ -61,6 +61,20 @@ async function clearPageCaches() {
   }
 }
 
+/* Signing out needs the server; offline, the pages stay so the phone keeps working. */
+async function reachable() {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 5000);
+  try {
+    const response = await fetch('/api/v1/csrf', { cache: 'no-store', signal: controller.signal });
+    return response.ok;
+  } catch (error) {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 if (warning && form && user) {
   showWarning();
   let leaving = false;
@@ -68,6 +82,16 @@ if (warning && form && user) {
     if (leaving) return;
     event.preventDefault();
     leaving = true;
+    if (!(await reachable())) {
+      leaving = false;
+      const note = document.createElement('p');
+      note.className = 'error';
+      note.setAttribute('role', 'alert');
+      note.textContent = 'No connection: signing out needs the server. Nothing was changed on this phone.';
+      form.querySelector('.error')?.remove();
+      form.prepend(note);
+      return;
+    }
     const timeout = new Promise((resolve) => setTimeout(resolve, 2000));
     await Promise.race([clearPageCaches().catch(() => {}), timeout]);
     HTMLFormElement.prototype.submit.call(form);

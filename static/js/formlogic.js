@@ -1,0 +1,849 @@
+/* Form logic on the phone, offline: skip logic, required and constraint messages, live
+ * calculations, repeats, cascading choices and the form's languages.
+ *
+ * The server parsed every expression into a syntax tree (definition.questions[].compiled);
+ * this module only evaluates those trees with ./expressions.js, which is the twin of the
+ * Python evaluator the server validates with, so phone and server agree on every rule
+ * (see survey_app/engine/logic.py for the shared semantics).
+ *
+ *   attachLogic(form, {definition, onChange}) -> Promise<{validate, refresh, answers,
+ *                                                       setLanguage, language}>
+ *
+ * It is safe to call more than once (form.js calls it; the page also attaches it on its
+ * own): one instance per form, every onChange is kept. The definition comes from the page
+ * (<script type="application/json" id="survey-definition">), else the one passed in, else
+ * a GET of form.dataset.definitionUrl.
+ *
+ * Contract with the rest of the page (form.js, formread.js):
+ * - A question that does not apply is hidden (`hidden` on its wrapper) and its inputs are
+ *   `disabled`, so neither the plain post nor FormData sends its answer.
+ * - Calculations are written into their hidden inputs; onChange() is called after every
+ *   change made from code, so drafts are saved.
+ * - Repeats: the "+ Add another" button is form.js's when it handles it; otherwise a new
+ *   instance is made from the <template> rendered with the repeat. Removing renumbers the
+ *   instances (`rep[i].child`) and the `rep__count` counter.
+ * - validate() returns {key: [message]} for required answers, types and constraints.
+ */
+import { evaluate, toString, truthy } from './expressions.js';
+
+const LANG_KEY = 'survey-app-form-lang';
+const DEVICE_KEY = 'survey-app-device'; // shared with form.js's meta.device_id
+const MAX_REPEAT = 200;
+const META = new Set(['start', 'end', 'today', 'deviceid', 'username']);
+const NO_ANSWER = new Set(['group', 'repeat', 'note', 'calculate', 'image', 'audio', ...META]);
+const RTL = new Set(['ar', 'fa', 'he', 'ur']);
+const instances = new WeakMap();
+
+export function fieldId(key) {
+  return 'f-' + key.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+export function attachLogic(form, options = {}) {
+  let logic = instances.get(form);
+  if (!logic) {
+    logic = new FormLogic(form);
+    instances.set(form, logic);
+    logic.ready = logic.start(options.definition);
+  }
+  if (typeof options.onChange === 'function') logic.listeners.add(options.onChange);
+  return logic.ready.then(() => logic.api());
+}
+
+function localDate() {
+  const now = new Date();
+  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+}
+
+function newId() {
+  if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
+  return String(Date.now()) + Math.random().toString(16).slice(2);
+}
+
+function storage(action) {
+  try {
+    return action(localStorage);
+  } catch (error) {
+    return null; // private mode or storage switched off: the form still works
+  }
+}
+
+class FormLogic {
+  constructor(form) {
+    this.form = form;
+    this.listeners = new Set();
+    this.definition = null;
+    this.byName = new Map();
+    this.scopes = new Map(); // key -> {scope, question}
+    this.relevant = new Set();
+    this.calculated = new Map();
+    this.lang = form.dataset.lang || 'en';
+  }
+
+  async start(given) {
+    this.definition = await this.loadDefinition(given);
+    if (!this.definition) return;
+    const walk = (questions) =>
+      questions.forEach((q) => {
+        this.byName.set(q.name, q);
+        if (q.questions) walk(q.questions);
+      });
+    walk(this.definition.questions);
+    this.wire();
+    this.fillMetadata();
+    const languages = this.definition.languages || [this.definition.default_language];
+    const asked = new URLSearchParams(location.search).get('lang');
+    const stored = storage((s) => s.getItem(LANG_KEY));
+    if (asked && languages.includes(asked)) storage((s) => s.setItem(LANG_KEY, asked));
+    const wanted = asked && languages.includes(asked) ? asked : stored && languages.includes(stored) ? stored : this.lang;
+    this.setLanguage(wanted, { persist: false, quiet: true });
+    this.refresh({ quiet: true });
+  }
+
+  async loadDefinition(given) {
+    const inline = document.getElementById('survey-definition');
+    if (inline) {
+      try {
+        return JSON.parse(inline.textContent);
+      } catch (error) {
+        /* fall through */
+      }
+    }
+    if (given && given.questions) return given;
+    if (!this.form.dataset.definitionUrl) return null;
+    try {
+      const response = await fetch(this.form.dataset.definitionUrl, { credentials: 'same-origin' });
+      return response.ok ? await response.json() : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  api() {
+    return {
+      validate: () => this.validate(),
+      refresh: () => this.refresh(),
+      answers: () => (this.definition ? clean(this.collect().own) : {}),
+      setLanguage: (code) => this.setLanguage(code, { persist: true }),
+      language: () => this.lang,
+      definition: this.definition,
+    };
+  }
+
+  notify() {
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch (error) {
+        /* a listener's failure must not stop the form */
+      }
+    }
+    this.form.dispatchEvent(new CustomEvent('formlogic:change', { bubbles: true }));
+  }
+
+  // -- events ------------------------------------------------------------------------------
+
+  wire() {
+    const form = this.form;
+    form.addEventListener('input', () => this.refresh());
+    form.addEventListener('change', (event) => {
+      this.refresh();
+      this.check(event.target);
+    });
+    form.addEventListener('focusout', (event) => this.check(event.target));
+    form.addEventListener('survey:repeat-added', (event) => {
+      // An instance made by form.js is in the language the page was rendered in.
+      if (event.detail && event.detail.item) this.translate(event.detail.item);
+      this.refresh();
+    });
+    form.addEventListener('survey:restored', () => this.refresh());
+    // form.js adds repeat instances itself when it runs; note the count before it does.
+    document.addEventListener(
+      'click',
+      (event) => {
+        const add = event.target.closest && event.target.closest('[data-add-repeat]');
+        this.pendingAdd = null;
+        if (add && form.contains(add)) {
+          const fieldset = add.closest('fieldset[data-type="repeat"]');
+          this.pendingAdd = { fieldset, before: this.items(fieldset).length };
+        }
+        const link = event.target.closest && event.target.closest('nav[data-form-langs] a[data-lang]');
+        if (link) {
+          event.preventDefault();
+          event.stopPropagation(); // the page switches language in place, offline too
+          this.setLanguage(link.dataset.lang, { persist: true });
+        }
+      },
+      true,
+    );
+    document.addEventListener('click', (event) => {
+      const pending = this.pendingAdd;
+      this.pendingAdd = null;
+      if (pending && this.items(pending.fieldset).length === pending.before) {
+        event.preventDefault();
+        const item = this.addInstance(pending.fieldset);
+        if (item) this.focusFirst(item);
+      }
+      const remove = event.target.closest && event.target.closest('[data-remove-repeat]');
+      if (remove && form.contains(remove)) {
+        event.preventDefault();
+        this.removeInstance(remove.closest('.repeat-item'));
+      }
+    });
+  }
+
+  fillMetadata() {
+    const user = (document.body && document.body.dataset.user) || '';
+    for (const input of this.form.querySelectorAll('input[type=hidden][data-type]')) {
+      if (!META.has(input.dataset.type) || input.value) continue;
+      const type = input.dataset.type;
+      if (type === 'start') input.value = new Date().toISOString();
+      else if (type === 'today') input.value = localDate();
+      else if (type === 'username') input.value = user.startsWith('link:') ? '' : user;
+      else if (type === 'deviceid') {
+        input.value =
+          storage((s) => {
+            let id = s.getItem(DEVICE_KEY);
+            if (!id) s.setItem(DEVICE_KEY, (id = newId()));
+            return id;
+          }) || '';
+      }
+    }
+    for (const input of this.form.querySelectorAll('input[data-default-today]')) {
+      if (!input.value) input.value = localDate();
+    }
+  }
+
+  // -- reading answers ---------------------------------------------------------------------
+
+  wrappers() {
+    const map = new Map();
+    for (const element of this.form.querySelectorAll('[data-key]')) map.set(element.dataset.key, element);
+    return map;
+  }
+
+  items(fieldset) {
+    const list = fieldset && fieldset.querySelector(':scope > .repeat-items');
+    return list ? [...list.children].filter((child) => child.matches('.repeat-item')) : [];
+  }
+
+  fields(name) {
+    return [...this.form.querySelectorAll(`[name="${CSS.escape(name)}"]`)];
+  }
+
+  readValue(question, key) {
+    const enabled = this.fields(key).filter((element) => !element.disabled);
+    const type = question.type;
+    if (type === 'calculate') return this.calculated.has(key) ? this.calculated.get(key) : undefined;
+    if (type === 'select_multiple') {
+      const chosen = enabled.filter((e) => e.checked).map((e) => e.value);
+      return chosen.length ? chosen : undefined;
+    }
+    if (type === 'select_one' || type === 'range' || type === 'acknowledge') {
+      const picked = enabled.find((e) => e.checked);
+      if (!picked) return undefined;
+      return type === 'range' && /^-?\d+(\.\d+)?$/.test(picked.value) ? Number(picked.value) : picked.value;
+    }
+    if (type === 'geopoint') {
+      const part = (suffix) => {
+        const input = this.fields(key + suffix).find((e) => !e.disabled);
+        return input ? input.value.trim() : '';
+      };
+      const [lat, lon] = [part('__lat'), part('__lon')];
+      if (!lat && !lon) return undefined;
+      const num = (text) => (/^-?\d+(\.\d+)?$/.test(text.replace(',', '.')) ? Number(text.replace(',', '.')) : text);
+      return { lat: num(lat), lon: num(lon) };
+    }
+    const input = enabled[0];
+    if (!input || input.value.trim() === '') return undefined;
+    const raw = input.value;
+    if (type === 'integer') return /^[+-]?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+    if (type === 'decimal') {
+      const text = raw.trim().replace(',', '.');
+      return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : raw;
+    }
+    return raw;
+  }
+
+  /* The answers in scopes: {own, answers (chained to the outer scope), repeats, position}. */
+  collect() {
+    this.scopes = new Map();
+    this.wrapperMap = this.wrappers();
+    const root = { own: {}, answers: {}, position: null, prefix: '', children: {}, parent: null };
+    this.readScope(this.definition.questions, root);
+    return (this.root = root);
+  }
+
+  readScope(questions, scope) {
+    for (const question of questions) {
+      const key = scope.prefix + question.name;
+      this.scopes.set(key, { scope, question });
+      if (question.type === 'group') {
+        this.readScope(question.questions, scope);
+        continue;
+      }
+      if (question.type === 'repeat') {
+        const fieldset = this.wrapperMap.get(key);
+        const children = this.items(fieldset).map((element, index) => {
+          return {
+            own: {},
+            answers: Object.create(scope.answers),
+            position: index + 1,
+            prefix: `${key}[${index}].`,
+            element,
+            children: {},
+            parent: scope,
+          };
+        });
+        scope.children[question.name] = children;
+        const lists = children.map((child) => child.own);
+        scope.own[question.name] = lists;
+        scope.answers[question.name] = lists;
+        children.forEach((child) => this.readScope(question.questions, child));
+        continue;
+      }
+      const value = this.readValue(question, key);
+      if (value !== undefined) {
+        scope.own[question.name] = value;
+        scope.answers[question.name] = value;
+      }
+      if (question.or_other) {
+        const other = this.fields(key + '_other').find((e) => !e.disabled);
+        if (other && other.value.trim()) scope.own[question.name + '_other'] = other.value.trim();
+      }
+    }
+  }
+
+  // -- evaluating --------------------------------------------------------------------------
+
+  context(scope, extra = {}) {
+    return {
+      answers: scope.answers,
+      self: null,
+      position: scope.position,
+      repeats: this.allRepeats(scope),
+      choiceLabel: (name, value) => this.choiceLabel(name, value),
+      ...extra,
+    };
+  }
+
+  allRepeats(scope) {
+    const repeats = {};
+    const chain = [];
+    for (let s = scope; s; s = s.parent) chain.unshift(s);
+    for (const s of chain) {
+      for (const [name, children] of Object.entries(s.children)) repeats[name] = children.map((c) => c.own);
+    }
+    return repeats;
+  }
+
+  holds(question, key, ctx) {
+    const tree = question.compiled && question.compiled[key];
+    if (!tree) return true;
+    try {
+      return truthy(evaluate(tree, ctx));
+    } catch (error) {
+      return true; // a malformed tree never hides a question or blocks a record
+    }
+  }
+
+  text(value) {
+    if (value === undefined || value === null) return '';
+    if (typeof value === 'string') return value;
+    return value[this.lang] || value[this.definition.default_language] || Object.values(value)[0] || '';
+  }
+
+  choiceRow(question, name) {
+    const list = (this.definition.choice_lists || {})[question.choices] || [];
+    const row = list.find((choice) => choice.name === name);
+    if (!row) return null;
+    return { ...row, label: this.text(row.label) };
+  }
+
+  choiceLabel(questionName, value) {
+    const question = this.byName.get(questionName);
+    const row = question && this.choiceRow(question, value);
+    return row ? row.label : null;
+  }
+
+  // -- applying the logic to the page ------------------------------------------------------
+
+  refresh({ quiet = false } = {}) {
+    if (!this.definition || this.refreshing) return; // instances added below re-enter via events
+    this.refreshing = true;
+    let changed = false;
+    try {
+      for (let pass = 0; pass < 6; pass += 1) {
+        const root = this.collect();
+        this.relevant = new Set();
+        if (!this.applyScope(this.definition.questions, root, true)) break;
+        changed = true;
+      }
+    } finally {
+      this.refreshing = false;
+    }
+    this.renderRepeats();
+    this.updateReferences();
+    if (changed && !quiet) this.notify();
+  }
+
+  /* Show, hide, enable, disable, calculate and filter; true if any answer changed. */
+  applyScope(questions, scope, parentRelevant) {
+    let changed = false;
+    for (const question of questions) {
+      const key = scope.prefix + question.name;
+      const relevant = parentRelevant && this.holds(question, 'relevant', this.context(scope));
+      const wrapper = this.wrapperMap.get(key);
+      if (question.type === 'group') {
+        if (wrapper) wrapper.hidden = !relevant;
+        changed = this.applyScope(question.questions, scope, relevant) || changed;
+        continue;
+      }
+      if (relevant) this.relevant.add(key);
+      if (question.type === 'repeat') {
+        changed = this.applyRepeat(question, key, wrapper, scope, relevant) || changed;
+        continue;
+      }
+      if (question.type === 'calculate') {
+        changed = this.applyCalculation(question, key, wrapper, scope, relevant) || changed;
+        continue;
+      }
+      if (!wrapper) continue;
+      if (wrapper.hidden !== !relevant && wrapper.tagName !== 'INPUT') wrapper.hidden = !relevant;
+      changed = this.applyInputs(question, key, wrapper, scope, relevant) || changed;
+    }
+    return changed;
+  }
+
+  applyInputs(question, key, wrapper, scope, relevant) {
+    let changed = false;
+    const filter = relevant && question.compiled && question.compiled.choice_filter;
+    const inputs = wrapper.matches('input') ? [wrapper] : wrapper.querySelectorAll('input, select, textarea');
+    for (const input of inputs) {
+      if (input.name === key + '_other') continue;
+      let disabled = !relevant;
+      if (filter && input.name === key && (input.type === 'radio' || input.type === 'checkbox')) {
+        let shown = input.value === 'other' && question.or_other;
+        if (!shown) {
+          const row = this.choiceRow(question, input.value) || { name: input.value };
+          shown = this.holdsTree(filter, this.context(scope, { choice: row }));
+        }
+        const label = input.closest('label');
+        if (label) label.hidden = !shown;
+        disabled = disabled || !shown;
+        if (!shown && input.checked) {
+          input.checked = false; // a choice no longer offered is no longer the answer
+          changed = true;
+        }
+      }
+      if (input.disabled !== disabled) {
+        input.disabled = disabled;
+        changed = true;
+      }
+    }
+    if (question.or_other) {
+      const value = scope.own[question.name];
+      const picked = relevant && (value === 'other' || (Array.isArray(value) && value.includes('other')));
+      for (const element of wrapper.querySelectorAll(`[name="${CSS.escape(key + '_other')}"], label.other`)) {
+        element.hidden = !picked;
+        if (element.matches('input') && element.disabled !== !picked) {
+          element.disabled = !picked;
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+
+  holdsTree(tree, ctx) {
+    try {
+      return truthy(evaluate(tree, ctx));
+    } catch (error) {
+      return true;
+    }
+  }
+
+  applyCalculation(question, key, input, scope, relevant) {
+    let value;
+    if (relevant && question.compiled && question.compiled.calculation) {
+      try {
+        value = normalise(evaluate(question.compiled.calculation, this.context(scope)));
+      } catch (error) {
+        value = undefined;
+      }
+    }
+    const before = this.calculated.get(key);
+    const text = value === undefined ? '' : String(value);
+    let changed = false;
+    if (before !== value) {
+      if (value === undefined) this.calculated.delete(key);
+      else this.calculated.set(key, value);
+      changed = true;
+    }
+    if (input) {
+      if (input.value !== text) input.value = text;
+      if (input.disabled !== !relevant) {
+        input.disabled = !relevant;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  applyRepeat(question, key, fieldset, scope, relevant) {
+    if (!fieldset) return false;
+    let changed = false;
+    fieldset.hidden = !relevant;
+    const counter = fieldset.querySelector(':scope > [data-repeat-count]');
+    if (counter && counter.disabled !== !relevant) {
+      counter.disabled = !relevant;
+      changed = true;
+    }
+    const fixed = question.compiled && question.compiled.repeat_count;
+    const add = fieldset.querySelector(':scope > [data-add-repeat]');
+    if (add) add.hidden = Boolean(fixed);
+    if (relevant && fixed) {
+      let target = NaN;
+      try {
+        target = Number(toNumberish(evaluate(fixed, this.context(scope))));
+      } catch (error) {
+        target = NaN;
+      }
+      if (Number.isFinite(target)) {
+        target = Math.max(0, Math.min(MAX_REPEAT, Math.trunc(target)));
+        while (this.items(fieldset).length < target) {
+          if (!this.addInstance(fieldset, { quiet: true })) break;
+          changed = true;
+        }
+        while (this.items(fieldset).length > target) {
+          this.removeInstance(this.items(fieldset).at(-1), { quiet: true });
+          changed = true;
+        }
+      }
+    }
+    const children = scope.children[question.name] || [];
+    for (const child of changed ? [] : children) {
+      changed = this.applyScope(question.questions, child, relevant) || changed;
+    }
+    return changed;
+  }
+
+  // -- repeats -----------------------------------------------------------------------------
+
+  addInstance(fieldset, { quiet = false } = {}) {
+    const template = fieldset.querySelector(':scope > template[data-repeat-template]');
+    const list = fieldset.querySelector(':scope > .repeat-items');
+    const index = this.items(fieldset).length;
+    if (!template || !list || index >= MAX_REPEAT) return null;
+    const from = template.dataset.forKey;
+    const placeholder = template.dataset.placeholder;
+    const key = fieldset.dataset.key;
+    const html = template.innerHTML
+      .split(`${from}[${placeholder}]`)
+      .join(`${key}[${index}]`)
+      .split(`${fieldId(from)}-${placeholder}-`)
+      .join(`${fieldId(key)}-${index}-`)
+      .split(`data-index="${placeholder}"`)
+      .join(`data-index="${index}"`);
+    const holder = document.createElement('template');
+    holder.innerHTML = html.trim();
+    const item = holder.content.firstElementChild;
+    list.append(item);
+    const counter = fieldset.querySelector(':scope > [data-repeat-count]');
+    if (counter) counter.value = String(index + 1);
+    this.translate(item);
+    fieldset.dispatchEvent(new CustomEvent('survey:repeat-added', { bubbles: true, detail: { item, index } }));
+    if (!quiet) {
+      this.refresh({ quiet: true });
+      this.notify();
+    }
+    return item;
+  }
+
+  removeInstance(item, { quiet = false } = {}) {
+    const fieldset = item && item.closest('fieldset[data-type="repeat"]');
+    if (!fieldset) return;
+    const items = this.items(fieldset);
+    const index = items.indexOf(item);
+    const key = fieldset.dataset.key;
+    item.remove();
+    items.slice(index + 1).forEach((later, offset) => renumber(later, key, index + 1 + offset, index + offset));
+    const counter = fieldset.querySelector(':scope > [data-repeat-count]');
+    if (counter) counter.value = String(items.length - 1);
+    if (quiet) return;
+    this.refresh({ quiet: true });
+    this.notify();
+    const next = this.items(fieldset)[index] || this.items(fieldset)[index - 1];
+    const target = next ? next.querySelector('[data-remove-repeat]') : fieldset.querySelector('[data-add-repeat]');
+    if (target) target.focus();
+    else fieldset.querySelector('legend')?.focus?.();
+  }
+
+  focusFirst(item) {
+    const first = item.querySelector('input:not([type=hidden]):not([disabled]), textarea, select');
+    if (first) first.focus();
+  }
+
+  renderRepeats() {
+    for (const fieldset of this.form.querySelectorAll('fieldset[data-type="repeat"]')) {
+      const question = this.byName.get(fieldset.dataset.name);
+      if (!question) continue;
+      const fixed = Boolean(question.compiled && question.compiled.repeat_count);
+      const title = this.text(question.label) || question.name;
+      this.items(fieldset).forEach((item, index) => {
+        const heading = item.querySelector(':scope > .repeat-title');
+        if (heading && (heading.textContent !== `${title} ${index + 1}` || !heading.querySelector('span'))) {
+          // form.js's clone rewrites the title as plain text; put the translatable span back.
+          heading.replaceChildren(span('repeat-title', title), ` ${index + 1}`);
+        }
+        const remove = item.querySelector(':scope > [data-remove-repeat]');
+        if (remove) {
+          remove.hidden = fixed;
+          if (remove.textContent !== `Remove ${title} ${index + 1}`) remove.textContent = `Remove ${title} ${index + 1}`;
+        }
+      });
+    }
+  }
+
+  // -- languages and texts -----------------------------------------------------------------
+
+  setLanguage(code, { persist = true, quiet = false } = {}) {
+    const languages = this.definition.languages || [this.definition.default_language];
+    if (!languages.includes(code)) return;
+    this.lang = code;
+    const dir = RTL.has(code.split('-')[0]) ? 'rtl' : 'ltr';
+    this.form.lang = code;
+    this.form.dir = dir;
+    this.form.dataset.lang = code;
+    const field = this.form.querySelector('input[name="_lang"]');
+    if (field) field.value = code;
+    for (const element of document.querySelectorAll('[data-tr="title"], [data-tr="description"]')) {
+      if (this.form.contains(element)) continue;
+      this.render(element, this.definition[element.dataset.tr]);
+      element.lang = code;
+      element.dir = dir;
+    }
+    if (document.querySelector('h1[data-tr="title"]')) document.title = this.text(this.definition.title);
+    for (const link of document.querySelectorAll('nav[data-form-langs] a[data-lang]')) {
+      if (link.dataset.lang === code) link.setAttribute('aria-current', 'true');
+      else link.removeAttribute('aria-current');
+    }
+    this.translate(this.form);
+    if (this.root) this.updateReferences();
+    for (const message of this.form.querySelectorAll('[data-logic-error]')) {
+      const wrapper = message.closest('[data-key]');
+      if (wrapper) this.check(wrapper.querySelector('input, select, textarea'));
+    }
+    if (persist) storage((s) => s.setItem(LANG_KEY, code));
+    if (!quiet) this.notify();
+  }
+
+  translate(root) {
+    for (const element of root.querySelectorAll('[data-tr], [data-tr-choice]')) {
+      const wrapper = element.closest('[data-key]');
+      const question = wrapper && this.byName.get(wrapper.dataset.name);
+      if (!question) continue;
+      if (element.dataset.trChoice !== undefined) {
+        const row = this.choiceRow(question, element.dataset.trChoice);
+        if (row) element.textContent = row.label;
+        continue;
+      }
+      const kind = element.dataset.tr;
+      if (kind === 'label' || kind === 'hint') this.render(element, question[kind]);
+      else if (kind === 'repeat-title') element.textContent = this.text(question.label) || question.name;
+    }
+  }
+
+  /* Put a text in an element; ${name} becomes a live reference to that answer. */
+  render(element, value) {
+    const text = this.text(value);
+    if (!text.includes('${')) {
+      element.textContent = text;
+      return;
+    }
+    const parts = text.split(/(\$\{[A-Za-z_][A-Za-z0-9_]*\})/);
+    element.replaceChildren(
+      ...parts.map((part) => {
+        const match = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(part);
+        if (!match) return document.createTextNode(part);
+        const reference = document.createElement('span');
+        reference.dataset.ref = match[1];
+        return reference;
+      }),
+    );
+  }
+
+  updateReferences() {
+    for (const reference of document.querySelectorAll('span[data-ref]')) {
+      const wrapper = reference.closest('[data-key]');
+      const entry = wrapper && this.scopes.get(wrapper.dataset.key);
+      const scope = entry ? entry.scope : this.root;
+      reference.textContent = scope ? toString(lookup(scope.answers, reference.dataset.ref)) : '';
+    }
+  }
+
+  // -- checking answers --------------------------------------------------------------------
+
+  problems(question, scope, value, withRequired) {
+    if (value === undefined) {
+      if (!withRequired || !question.required) return [];
+      const own = this.text(question.required_message);
+      return [own ? `This answer is required. ${own}` : 'This answer is required.'];
+    }
+    const type = question.type;
+    if (type === 'integer' && typeof value !== 'number') return ['Must be a whole number.'];
+    if (type === 'decimal' && typeof value !== 'number') return ['Must be a number.'];
+    if (typeof value === 'number' || type === 'date') {
+      if (question.min !== undefined && question.min !== null && value < question.min) return [`Must be at least ${question.min}.`];
+      if (question.max !== undefined && question.max !== null && value > question.max) return [`Must be at most ${question.max}.`];
+    }
+    if (type === 'text' && typeof value === 'string') {
+      if (question.max_length && value.length > question.max_length) return [`At most ${question.max_length} characters.`];
+      if (question.min_length && value.length < question.min_length) return [`At least ${question.min_length} characters.`];
+    }
+    const tree = question.compiled && question.compiled.constraint;
+    if (tree && !this.holdsTree(tree, this.context(scope, { self: value }))) {
+      return [this.text(question.constraint_message) || `Does not meet the condition ${question.constraint}.`];
+    }
+    return [];
+  }
+
+  /* Show (or clear) the messages of the question a field belongs to, as it is left. */
+  check(target) {
+    if (!this.definition || !target || !target.closest) return;
+    const wrapper = target.closest('[data-key]');
+    if (!wrapper || wrapper.matches('input') || NO_ANSWER.has(wrapper.dataset.type)) return;
+    const entry = this.scopes.get(wrapper.dataset.key);
+    if (!entry) return;
+    const { scope, question } = entry;
+    const relevant = this.relevant.has(wrapper.dataset.key);
+    const messages = relevant ? this.problems(question, scope, scope.own[question.name], false) : [];
+    this.show(wrapper, messages);
+  }
+
+  show(wrapper, messages) {
+    const id = fieldId(wrapper.dataset.key) + '-logic-error';
+    let note = wrapper.querySelector(':scope > [data-logic-error]');
+    const inputs = wrapper.querySelectorAll('input:not([type=hidden]), select, textarea');
+    if (!messages.length) {
+      if (note) note.remove();
+      for (const input of inputs) {
+        const ids = (input.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== id);
+        if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
+        else input.removeAttribute('aria-describedby');
+        if (!wrapper.querySelector('.error')) input.removeAttribute('aria-invalid');
+      }
+      if (!wrapper.querySelector('.error')) wrapper.classList.remove('has-error');
+      return;
+    }
+    if (!note) {
+      note = document.createElement('p');
+      note.className = 'error';
+      note.id = id;
+      note.dataset.logicError = '';
+      note.setAttribute('role', 'alert');
+      const anchor = wrapper.querySelector(':scope > .hint') || wrapper.querySelector(':scope > legend, :scope > label');
+      if (anchor) anchor.after(note);
+      else wrapper.prepend(note);
+    }
+    note.textContent = messages.join(' ');
+    wrapper.classList.add('has-error');
+    for (const input of inputs) {
+      const ids = (input.getAttribute('aria-describedby') || '').split(' ').filter((x) => x);
+      if (!ids.includes(id)) input.setAttribute('aria-describedby', [...ids, id].join(' '));
+      input.setAttribute('aria-invalid', 'true');
+    }
+  }
+
+  /* Every problem a finalised record would have: {key: [message]}. Stamps `end`. */
+  validate() {
+    if (!this.definition) return {};
+    for (const input of this.form.querySelectorAll('input[type=hidden][data-type="end"]')) {
+      input.value = new Date().toISOString();
+    }
+    this.refresh();
+    const problems = {};
+    for (const [key, { scope, question }] of this.scopes) {
+      if (NO_ANSWER.has(question.type) || !this.relevant.has(key)) continue;
+      const emptyInstance = scope.position !== null && !Object.keys(scope.own).some((k) => !this.isCalculated(k));
+      const messages = this.problems(question, scope, scope.own[question.name], !emptyInstance);
+      if (messages.length) problems[key] = messages;
+    }
+    this.form.querySelectorAll('[data-logic-error]').forEach((note) => note.remove());
+    return problems;
+  }
+
+  isCalculated(name) {
+    const question = this.byName.get(name);
+    return Boolean(question && question.type === 'calculate');
+  }
+}
+
+/* Answers as the sync API takes them: empty repeat entries and empty repeats left out. */
+function clean(own) {
+  const out = {};
+  for (const [name, value] of Object.entries(own)) {
+    if (!Array.isArray(value) || (value.length && typeof value[0] !== 'object')) {
+      out[name] = value;
+      continue;
+    }
+    const items = value.map(clean).filter((item) => Object.keys(item).length);
+    if (items.length) out[name] = items;
+  }
+  return out;
+}
+
+function span(kind, text) {
+  const element = document.createElement('span');
+  element.dataset.tr = kind;
+  element.textContent = text;
+  return element;
+}
+
+function lookup(answers, name) {
+  for (let scope = answers; scope; scope = Object.getPrototypeOf(scope)) {
+    if (Object.prototype.hasOwnProperty.call(scope, name)) return scope[name];
+  }
+  return null;
+}
+
+function toNumberish(value) {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  const text = toString(value).trim();
+  return /^-?(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : NaN;
+}
+
+/* A calculation's value, as the server normalises it (survey_app/engine/logic.py). */
+function normalise(result) {
+  if (typeof result === 'boolean') return result ? 'true' : 'false';
+  if (typeof result === 'number') return Number.isFinite(result) ? result : undefined;
+  const text = toString(result);
+  return text === '' ? undefined : text;
+}
+
+/* Give a repeat instance a new index: names, ids and labels move with it. */
+function renumber(item, key, from, to) {
+  const names = [`${key}[${from}].`, `${key}[${to}].`];
+  const ids = [`${fieldId(key)}-${from}-`, `${fieldId(key)}-${to}-`];
+  const move = (value, [old, now]) => (value.startsWith(old) ? now + value.slice(old.length) : value);
+  for (const element of [item, ...item.querySelectorAll('*')]) {
+    for (const attribute of ['name', 'data-key']) {
+      const value = element.getAttribute(attribute);
+      if (value) element.setAttribute(attribute, move(value, names));
+    }
+    for (const attribute of ['id', 'for']) {
+      const value = element.getAttribute(attribute);
+      if (value) element.setAttribute(attribute, move(value, ids));
+    }
+    const described = element.getAttribute('aria-describedby');
+    if (described) {
+      element.setAttribute('aria-describedby', described.split(' ').map((id) => move(id, ids)).join(' '));
+    }
+  }
+  item.dataset.index = String(to);
+}
+
+// The form page loads this module on its own too: attach as soon as it runs.
+const auto = document.querySelector('script[data-formlogic-auto]');
+const page = document.querySelector('form.survey-form');
+if (auto && page) attachLogic(page);

@@ -9,6 +9,7 @@ A record started after the link was paused stays on the phone, marked with the r
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from support_links import ago, make_link, set_link
@@ -102,3 +103,16 @@ def test_a_record_started_after_the_pause_stays_on_the_phone_with_the_reason(app
     )
     assert outbox[0]["id"] == record_id and "backup file" in outbox[0]["problem"]
     assert submissions(db, link.id) == []
+    # The page shows why, and offers the backup file and a retry (there is no home screen).
+    panel = page.locator("#link-phone")
+    panel.wait_for(state="visible")
+    assert panel.locator("[data-waiting]").inner_text() == "1"
+    assert "started after the link closed" in panel.locator("[data-problems]").inner_text()
+    with page.expect_download() as download:
+        panel.locator("[data-backup]").click()
+    backup = json.loads(Path(download.value.path()).read_text("utf-8"))
+    assert [item["id"] for item in backup["submissions"]] == [record_id]
+    set_link(app, link.id, state="active", state_changed_at=ago(seconds=1))  # resumed
+    panel.locator("[data-send-now]").click()
+    wait_until(lambda: submissions(db, link.id), message="the record sent after the link resumed")
+    panel.wait_for(state="hidden")

@@ -174,6 +174,34 @@ TEXTS: dict[str, dict[str, str]] = {
         "ar": "يرجى الانتظار قليلاً",
         "sw": "Tafadhali subiri kidogo",
     },
+    "phone_heading": {
+        "en": "Answers on this phone",
+        "fr": "Réponses sur ce téléphone",
+        "ar": "إجابات على هذا الهاتف",
+        "sw": "Majibu kwenye simu hii",
+    },
+    "phone_waiting": {
+        "en": "Waiting to be sent:",
+        "fr": "En attente d'envoi :",
+        "ar": "بانتظار الإرسال:",
+        "sw": "Yanasubiri kutumwa:",
+    },
+    "phone_backup": {
+        "en": "They are sent when the phone is online. If they cannot be sent, save a backup "
+        "file and give it to the group's facilitator.",
+        "fr": "Elles partent dès que le téléphone est en ligne. Si elles ne peuvent pas partir, "
+        "enregistrez un fichier de sauvegarde et donnez-le à l'animateur du groupe.",
+        "ar": "تُرسل عند اتصال الهاتف بالإنترنت. إذا تعذّر إرسالها، احفظ ملفاً احتياطياً وأعطه لميسّر المجموعة.",
+        "sw": "Yanatumwa simu ikiwa mtandaoni. Yasipoweza kutumwa, hifadhi faili ya akiba "
+        "na umpe mwezeshaji wa kikundi.",
+    },
+    "send_now": {"en": "Send now", "fr": "Envoyer maintenant", "ar": "أرسل الآن", "sw": "Tuma sasa"},
+    "save_backup": {
+        "en": "Save a backup file",
+        "fr": "Enregistrer un fichier de sauvegarde",
+        "ar": "حفظ ملف احتياطي",
+        "sw": "Hifadhi faili ya akiba",
+    },
     "print_scan": {
         "en": "Scan the code with your phone's camera, or type the address below.",
         "fr": "Scannez le code avec l'appareil photo de votre téléphone, ou tapez l'adresse ci-dessous.",

@@ -1,6 +1,6 @@
 """Sync ingest through the real server, next to a plain SQLite insert of the same records.
 
-    .venv/bin/python bench/bench_ingest.py [--records 20000] [--clients 8] [--batch 50]
+    .venv/bin/python bench/bench_ingest.py [--records 10000] [--clients 4] [--batch 50]
 
 Starts ``survey-app serve`` (gunicorn with deploy/gunicorn.conf.py) on a free port of
 127.0.0.1 with a fresh database, then a load generator in this process posts batches of
@@ -236,9 +236,9 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=20000)
+    parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--batch", type=int, default=50)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
 

@@ -181,12 +181,50 @@ function instances(fieldset) {
   return list ? [...list.children].filter((child) => child.matches('.repeat-item')) : [];
 }
 
-/* Add an empty instance to a repeat, offline (the no-JS path asks the server instead).
+/* A new instance from the repeat's <template> (rendered by the server with a placeholder
+   for the index), or null when the page has none. */
+function fromTemplate(fieldset, index) {
+  const template = fieldset.querySelector(':scope > template[data-repeat-template]');
+  if (!template) return null;
+  const from = template.dataset.forKey;
+  const placeholder = template.dataset.placeholder;
+  const key = fieldset.dataset.key;
+  const html = template.innerHTML
+    .split(`${from}[${placeholder}]`)
+    .join(`${key}[${index}]`)
+    .split(`${fieldId(from)}-${placeholder}-`)
+    .join(`${fieldId(key)}-${index}-`)
+    .split(`data-index="${placeholder}"`)
+    .join(`data-index="${index}"`);
+  const holder = document.createElement('template');
+  holder.innerHTML = html.trim();
+  const item = holder.content.firstElementChild;
+  numberInstance(item, index);
+  return item;
+}
+
+/* Show the instance's 1-based number in its title and remove button. */
+function numberInstance(item, index) {
+  item.querySelectorAll('[data-repeat-number]').forEach((number) => {
+    number.textContent = String(index + 1);
+  });
+  const title = item.querySelector('.repeat-title');
+  const last = title && title.lastChild;
+  if (last && last.nodeType === Node.TEXT_NODE) {
+    last.textContent = last.textContent.replace(/\d*\s*$/, ' ' + (index + 1)).replace(/^\s+/, ' ');
+  }
+}
+
+/* Add an empty instance to a repeat, offline (the no-JS path asks the server instead):
+   from the repeat's <template> when the page has one, else a cleared copy of the last.
    Dispatches `survey:repeat-added` so skip logic can wire up the new fields. */
 export function addRepeatInstance(fieldset, { focus = true } = {}) {
   const list = fieldset.querySelector(':scope > .repeat-items');
   const existing = instances(fieldset);
-  if (!list || !existing.length || existing.length >= MAX_REPEAT) return null;
+  if (!list || existing.length >= MAX_REPEAT) return null;
+  const made = fromTemplate(fieldset, existing.length);
+  if (made) return insertInstance(fieldset, list, made, existing.length, focus);
+  if (!existing.length) return null;
   const key = fieldset.dataset.key;
   const template = existing[existing.length - 1];
   const from = Number(template.dataset.index);
@@ -215,17 +253,18 @@ export function addRepeatInstance(fieldset, { focus = true } = {}) {
     else if (element.type !== 'hidden') element.value = '';
   }
   clone.dataset.index = String(to);
-  const title = clone.querySelector('.repeat-title');
-  if (title) title.textContent = title.textContent.replace(/\d+\s*$/, String(to + 1));
-  list.append(clone);
+  numberInstance(clone, to);
+  return insertInstance(fieldset, list, clone, to, focus);
+}
+
+function insertInstance(fieldset, list, item, index, focus) {
+  list.append(item);
   const counter = fieldset.querySelector(':scope > [data-repeat-count]');
-  if (counter) counter.value = String(to + 1);
+  if (counter) counter.value = String(index + 1);
   if (focus) {
-    const first = clone.querySelector('input:not([type=hidden]), textarea, select');
+    const first = item.querySelector('input:not([type=hidden]), textarea, select');
     if (first) first.focus();
   }
-  fieldset.dispatchEvent(
-    new CustomEvent('survey:repeat-added', { bubbles: true, detail: { item: clone, index: to } }),
-  );
-  return clone;
+  fieldset.dispatchEvent(new CustomEvent('survey:repeat-added', { bubbles: true, detail: { item, index } }));
+  return item;
 }

@@ -15,8 +15,10 @@ from flask import current_app, url_for
 from .. import STATIC_DIR, __version__
 from ..surveys.registry import list_surveys
 
-# Kept for offline use; anything else under static/ (none today) is fetched on demand.
-SHELL_SUFFIXES = {".js", ".css", ".png", ".svg", ".webmanifest", ".woff2"}
+# Kept for offline use. PNG icons are left out: only the browser's install uses them (it
+# fetches them itself), and a phone on prepaid data should not pay for them on every
+# release; anything not kept is fetched on demand and cached then.
+SHELL_SUFFIXES = {".js", ".css", ".svg", ".webmanifest", ".woff2"}
 WORKER_FILE = STATIC_DIR / "sw.js"
 
 _static_hash: dict[Path, str] = {}
@@ -32,10 +34,11 @@ def static_files() -> list[Path]:
 
 
 def static_hash() -> str:
-    """A hash of every shell file and the worker script, computed once per process."""
+    """A hash of every static file and the worker script, computed once per process."""
     if STATIC_DIR not in _static_hash:
         digest = hashlib.sha256()
-        for path in [*static_files(), WORKER_FILE]:
+        files = sorted(path for path in STATIC_DIR.rglob("*") if path.is_file())
+        for path in files:
             digest.update(path.relative_to(STATIC_DIR).as_posix().encode())
             digest.update(b"\0")
             digest.update(path.read_bytes() if path.exists() else b"")
@@ -60,15 +63,12 @@ def shell_urls() -> list[str]:
 
 
 def page_urls(db) -> list[str]:
-    """Pages and definitions rendered for the signed-in account (cleared on sign-out)."""
+    """Pages rendered for the signed-in account (cleared on sign-out).
+
+    Definitions are not listed: each form page carries its own inline, and the worker
+    keeps a definition fetched from the API the first time one is.
+    """
     urls = [url_for("main.home"), url_for("auth.logout")]
     for survey in list_surveys(db):
         urls.append(url_for("capture.form_page", survey_id=survey["id"]))
-        urls.append(
-            url_for(
-                "api.survey_definition",
-                survey_id=survey["id"],
-                version=survey["current_version"],
-            )
-        )
     return urls

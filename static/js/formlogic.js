@@ -92,8 +92,11 @@ class FormLogic {
     this.fillMetadata();
     const languages = this.definition.languages || [this.definition.default_language];
     const asked = new URLSearchParams(location.search).get('lang');
-    const stored = storage((s) => s.getItem(LANG_KEY));
-    if (asked && languages.includes(asked)) storage((s) => s.setItem(LANG_KEY, asked));
+    // Only the form page switches language in place; other pages (public links) choose
+    // theirs on the server, with their interface texts.
+    const inPlace = document.querySelector('nav[data-form-langs]') !== null;
+    const stored = inPlace ? storage((s) => s.getItem(LANG_KEY)) : null;
+    if (inPlace && asked && languages.includes(asked)) storage((s) => s.setItem(LANG_KEY, asked));
     const wanted = asked && languages.includes(asked) ? asked : stored && languages.includes(stored) ? stored : this.lang;
     this.setLanguage(wanted, { persist: false, quiet: true });
     this.refresh({ quiet: true });

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import ChainMap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -97,6 +97,7 @@ class Logic:
             name: {choice["name"]: choice for choice in rows}
             for name, rows in (definition.get("choice_lists") or {}).items()
         }
+        self._memo: dict[Any, Any] = {}
         self.list_of: dict[str, str] = {}
         self.repeat_names: list[str] = []
         for question in _walk(definition.get("questions") or []):
@@ -104,6 +105,14 @@ class Logic:
                 self.list_of[question["name"]] = question["choices"]
             if question["type"] == "repeat":
                 self.repeat_names.append(question["name"])
+
+    def memo(self, key: Any, make: Callable[[], Any]) -> Any:
+        """A value derived from this (immutable) definition, computed once."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = make()
+            return value
 
     def choice_label(self, question_name: str, value: str) -> str | None:
         choice = self.lists.get(self.list_of.get(question_name, ""), {}).get(value)
@@ -124,11 +133,12 @@ class Logic:
     ) -> EvalContext:
         """An evaluation context for a scope: ``chain`` is innermost instance first."""
         repeats: dict[str, Any] = {}
-        for level in reversed(chain):
-            for name in self.repeat_names:
-                instances = level.get(name)
-                if isinstance(instances, list):
-                    repeats[name] = [i for i in instances if isinstance(i, Mapping)]
+        if self.repeat_names:
+            for level in reversed(chain):
+                for name in self.repeat_names:
+                    instances = level.get(name)
+                    if isinstance(instances, list):
+                        repeats[name] = [i for i in instances if isinstance(i, Mapping)]
         return EvalContext(
             answers=ChainMap(*chain) if len(chain) > 1 else chain[0],
             self=value,

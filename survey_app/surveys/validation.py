@@ -55,7 +55,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _check_value(definition: dict, question: dict, value: Any) -> str | None:
+def _check_value(definition: dict, question: dict, value: Any, allowed: set[str] | None = None) -> str | None:
     """Return what is wrong with one non-blank answer, or None."""
     kind = question["type"]
     if kind in ("text", "image", "audio", *METADATA_TYPES):
@@ -84,7 +84,8 @@ def _check_value(definition: dict, question: dict, value: Any) -> str | None:
                 return f"Must be in steps of {_fmt(spec.get('step', 1))}."
         return _check_bounds(question, value)
     if kind in SELECT_TYPES:
-        allowed = choice_names(definition, question)
+        if allowed is None:
+            allowed = choice_names(definition, question)
         if kind == "select_one":
             if not isinstance(value, str) or value not in allowed:
                 return "Not one of the choices."
@@ -203,7 +204,22 @@ class _Scope:
         self.chain = chain
         self.prefix = prefix
         self.position = position
-        self.ctx = checker.logic.context(chain, checker.clock, position)
+        self._ctx = None
+        self._relevant: dict[str, bool] = {}
+
+    @property
+    def ctx(self):
+        """The scope's evaluation context, built only if an expression needs it."""
+        if self._ctx is None:
+            self._ctx = self.checker.logic.context(self.chain, self.checker.clock, self.position)
+        return self._ctx
+
+    def applies(self, question: dict) -> bool:
+        """A question's own ``relevant``; the same condition (often on every group) once."""
+        source = question["relevant"]
+        if source not in self._relevant:
+            self._relevant[source] = holds(compiled(question, "relevant"), self.ctx)
+        return self._relevant[source]
 
     def add(self, name: str, message: str) -> None:
         self.checker.errors.setdefault(self.prefix + name, []).append(message)
@@ -223,15 +239,17 @@ class _Checker:
             self.errors.setdefault(prefix.rstrip(".") or "data", []).append("Answers must be an object.")
             return
         scope = _Scope(self, data, [data, *chain], prefix, position)
-        for key in sorted(set(data) - known_names(questions)):
-            scope.add(key, "Not a question of this survey version.")
+        known = self.logic.memo(("names", id(questions)), lambda: known_names(questions))
+        if not data.keys() <= known:
+            for key in sorted(set(data) - known):
+                scope.add(key, "Not a question of this survey version.")
         self.questions(scope, questions, None)
 
     def questions(self, scope: _Scope, questions: list[dict], hidden_by: str | None) -> None:
         for question in questions:
             condition = question.get("relevant")
             reason = hidden_by
-            if reason is None and condition and not holds(compiled(question, "relevant"), scope.ctx):
+            if reason is None and condition and not scope.applies(question):
                 reason = condition
             if question["type"] == "group":
                 self.questions(scope, question["questions"], reason)
@@ -265,7 +283,10 @@ class _Checker:
         if kind == "repeat":
             self.repeat(scope, question, value)
             return
-        problem = _check_value(self.definition, question, value)
+        allowed = None
+        if kind in SELECT_TYPES:
+            allowed = self.logic.memo(("choices", name), lambda: choice_names(self.definition, question))
+        problem = _check_value(self.definition, question, value, allowed)
         if problem:
             scope.add(name, problem)
             return
@@ -276,7 +297,7 @@ class _Checker:
                 scope.add(name + "_other", "Answered, but 'other' was not chosen.")
         if kind == "calculate":
             self.calculation(scope, question, value)
-        tree = compiled(question, "constraint")
+        tree = compiled(question, "constraint") if "constraint" in question else None
         if tree is not None:
             ctx = self.logic.context(scope.chain, self.clock, scope.position, value=value)
             if not holds(tree, ctx):
@@ -299,6 +320,8 @@ class _Checker:
             self.scope(question["questions"], item, scope.chain, f"{scope.prefix}{name}[{index}].", index + 1)
 
     def choice_filter(self, scope: _Scope, question: dict, value: Any) -> None:
+        if "choice_filter" not in question:
+            return
         tree = compiled(question, "choice_filter")
         if tree is None:
             return
@@ -321,7 +344,7 @@ class _Checker:
     def calculation(self, scope: _Scope, question: dict, value: Any) -> None:
         # A calculation the phone could not have computed like the server (clock, display
         # language) is left alone; so is one the server cannot compute from the answers.
-        if is_volatile(question):
+        if self.logic.memo(("volatile", question["name"]), lambda: is_volatile(question)):
             return
         expected = calculated_value(question, scope.ctx)
         if expected is not None and not same_calculated(expected, value):

@@ -9,6 +9,7 @@ import re
 import pytest
 from support_links import form_fields, make_link, set_link
 
+from survey_app.db import write_transaction
 from survey_app.links.model import change_state
 
 
@@ -147,3 +148,13 @@ def test_add_repeat_button_and_language_switch_keep_the_link(app, client):
     html = client.get(f"/p/{link.token}?lang=en").text
     for code in ("en", "fr", "ar", "sw"):
         assert f'href="/p/{link.token}?lang={code}"' in html
+
+
+def test_a_link_to_an_archived_survey_says_it_is_closed(app, client, db):
+    link = make_link(app)
+    with write_transaction(db):
+        db.execute("UPDATE surveys SET archived = 1 WHERE id = 'community_feedback'")
+    assert client.get(f"/p/{link.token}").status_code == 410
+    # A form page opened before the archiving names its version: its answers are still kept.
+    assert client.post(f"/p/{link.token}", data=form_fields()).status_code == 302
+    assert client.get(f"/p/{link.token}/thanks").status_code == 200

@@ -142,6 +142,8 @@ def form(token: str):
     if not current.open:
         return closed_page(link, current.reason)
     definition = get_definition(get_db(), link.survey_id)
+    if definition is None:  # the survey was archived: the link has nothing left to show
+        return closed_page(link, "expired")
     return _form_page(link, definition, request.args, {}, str(uuid.uuid4()), now_iso())
 
 
@@ -159,6 +161,8 @@ def submit(token: str):
     form_data = request.form
     definition = get_definition(db, link.survey_id, form_data.get("_version") or None)
     definition = definition or get_definition(db, link.survey_id)
+    if definition is None:
+        return closed_page(link, "expired")
     language = pick_public_language(definition)
     try:
         submission_id = str(uuid.UUID(form_data.get("_id", "")))

@@ -22,6 +22,8 @@
 * ``submission_search``: FTS5 over every text leaf of the answers (free text, and choice
   names and dates too, which makes "likoni" find Likoni's sessions). Contentless, so
   the text is not stored twice; deletes replay the same expression over the old answers.
+  ``detail=none``: searches are words (all of them, as prefixes), never phrases, and
+  without positions indexing a record costs a fraction of the default.
 
 Every trigger guards its JSON with ``json_valid``: an answer like ``NaN`` is stored as the
 phone sent it (quarantined), and must never make the insert of a record fail.
@@ -109,64 +111,98 @@ DASHBOARD_INDEX = [
 
 
 def _valid(ref: str, fallback: str = "NULL") -> str:
-    return f"CASE WHEN json_valid({ref}.data) THEN {ref}.data ELSE {fallback} END"
+    """The answers if they are strict JSON, else ``fallback``.
 
-
-def _data_values(ref: str) -> str:
-    """SELECT list of DATA_COLUMNS computed from ``v``, the answers' extracted paths."""
-
-    def at(name: str) -> str:
-        return f"(v ->> '$[{FACT_PATHS.index(name)}]')"
-
-    def text(name: str) -> str:
-        return f"(CASE WHEN typeof{at(name)} = 'text' THEN {at(name)} END)"
-
-    def number(name: str) -> str:
-        return f"(CASE WHEN typeof{at(name)} IN ('integer', 'real') THEN {at(name)} END)"
-
-    def json_part(name: str) -> str:
-        return f"NULLIF(v -> '$[{FACT_PATHS.index(name)}]', 'null')"
-
-    session = text("session_date")
-    day = (
-        f"(CASE WHEN {session} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
-        f" THEN substr({session}, 1, 10) ELSE substr({ref}.received_at, 1, 10) END)"
+    They come from Python's ``json.dumps``, whose only non-JSON output is NaN and
+    Infinity: a cheap ``instr`` clears nearly every record, and only the rest pay for a
+    full ``json_valid`` parse (parsing is most of what these triggers cost).
+    """
+    data = f"{ref}.data"
+    return (
+        f"CASE WHEN (instr({data}, 'NaN') = 0 AND instr({data}, 'Infinity') = 0) OR json_valid({data})"
+        f" THEN {data} ELSE {fallback} END"
     )
-    area = f"COALESCE({text('district')}, NULLIF(lower(trim({text('neighbourhood')})), ''))"
-    people = " + ".join(f"COALESCE({number(n)}, 0)" for n in ("women", "men", "undisclosed"))
-    concerns = f"COALESCE({json_part('concerns')}, {json_part('biggest_concerns')})"
-    bits = (
+
+
+def _bits(concerns: str) -> str:
+    """``concern_bits`` of a concerns JSON array: one bit per coded name."""
+    return (
         "COALESCE((SELECT sum(1 << (code - 1)) FROM (SELECT DISTINCT c.code FROM"
         f" json_each(COALESCE({concerns}, '[]')) e JOIN facts_concern_codes c ON c.name = e.value"
         " WHERE e.type = 'text' AND c.code <= 62)), 0)"
     )
-    return ", ".join(
-        [
-            session,
-            day,
-            f"substr({day}, 1, 7)",
-            area,
-            text("ward"),
-            f"COALESCE({text('session_type')}, {text('member_group')})",
-            number("women"),
-            number("men"),
-            number("undisclosed"),
-            f"({people})",
-            number("youth"),
-            number("trust_local_gov"),
-            number("trust_police"),
-            number("trust_city_act"),
-            number("feel_safe"),
-            f"(COALESCE({at('safeguarding_flag')} = 'yes', 0))",
-            concerns,
-            bits,
-        ]
+
+
+def _data_select(ref: str) -> str:
+    """A SELECT of DATA_COLUMNS for ``<ref>.data``, each answer read from it once.
+
+    Three nested steps: one ``json_extract`` of every path (one parse of the answers),
+    one read of each value, then the typed and derived columns. ``LIMIT 1 OFFSET 0``
+    keeps SQLite from flattening the steps into one, which would copy each expression
+    into every place it is used and parse the same values again and again.
+    """
+    keep = "LIMIT 1 OFFSET 0"
+    paths = ", ".join(f"'$.{name}'" for name in FACT_PATHS)
+    raw = ", ".join(
+        f"v -> '$[{i}]' AS {name}"
+        if name in ("concerns", "biggest_concerns")
+        else f"v ->> '$[{i}]' AS {name}"
+        for i, name in enumerate(FACT_PATHS)
     )
 
+    def text(name: str) -> str:
+        return f"CASE WHEN typeof({name}) = 'text' THEN {name} END"
 
-def _extracted(ref: str) -> str:
-    paths = ", ".join(f"'$.{name}'" for name in FACT_PATHS)
-    return f"(SELECT CASE WHEN json_valid({ref}.data) THEN json_extract({ref}.data, {paths}) END AS v)"
+    def number(name: str) -> str:
+        return f"CASE WHEN typeof({name}) IN ('integer', 'real') THEN {name} END"
+
+    typed = ", ".join(
+        [
+            f"{text('session_date')} AS session_date",
+            f"COALESCE({text('district')}, NULLIF(lower(trim({text('neighbourhood')})), '')) AS area",
+            f"{text('ward')} AS ward",
+            f"COALESCE({text('session_type')}, {text('member_group')}) AS kind",
+            *(f"{number(n)} AS {n}" for n in ("women", "men", "undisclosed", "youth")),
+            *(
+                f"{number(n)} AS {n}"
+                for n in ("trust_local_gov", "trust_police", "trust_city_act", "feel_safe")
+            ),
+            "COALESCE(safeguarding_flag = 'yes', 0) AS safeguarding",
+            "COALESCE(NULLIF(concerns, 'null'), NULLIF(biggest_concerns, 'null')) AS concerns",
+        ]
+    )
+    day = (
+        "CASE WHEN session_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
+        f" THEN substr(session_date, 1, 10) ELSE substr({ref}.received_at, 1, 10) END"
+    )
+    dated = f"t.*, {day} AS day"
+    final = ", ".join(
+        [
+            "session_date",
+            "day",
+            "substr(day, 1, 7)",
+            "area",
+            "ward",
+            "kind",
+            "women",
+            "men",
+            "undisclosed",
+            "COALESCE(women, 0) + COALESCE(men, 0) + COALESCE(undisclosed, 0)",
+            "youth",
+            "trust_local_gov",
+            "trust_police",
+            "trust_city_act",
+            "feel_safe",
+            "safeguarding",
+            "concerns",
+            _bits("concerns"),
+        ]
+    )
+    extracted = f"SELECT json_extract({_valid(ref)}, {paths}) AS v"
+    return (
+        f"SELECT {final} FROM (SELECT {dated} FROM (SELECT {typed} FROM (SELECT {raw} FROM ({extracted})"
+        f" {keep}) {keep}) t {keep})"
+    )
 
 
 def _meta_values(ref: str) -> str:
@@ -182,23 +218,25 @@ def _search_body(ref: str) -> str:
     return f"(SELECT group_concat(value, ' ') FROM json_tree({answers}) WHERE type = 'text')"
 
 
-def _add_concern_codes(ref: str) -> str:
-    """Give every concern name seen a bit (the first 62 names fit in ``concern_bits``)."""
-    answers = _valid(ref, "'{}'")
-    return (
-        "INSERT OR IGNORE INTO facts_concern_codes (name) SELECT value FROM ("
-        f" SELECT value, type FROM json_each({answers}, '$.concerns') UNION ALL"
-        f" SELECT value, type FROM json_each({answers}, '$.biggest_concerns'))"
-        " WHERE type = 'text' AND length(value) <= 100"
-    )
+def _add_concern_codes(ref: str) -> list[str]:
+    """Give every concern name seen a code, then fix the record's bits if one was new.
+
+    Reads the small ``concerns`` array already on the facts row (not the answers again).
+    New names are rare, so the second statement almost never changes anything.
+    """
+    return [
+        "INSERT OR IGNORE INTO facts_concern_codes (name) SELECT e.value FROM submission_facts f,"
+        " json_each(COALESCE(f.concerns, '[]')) e"
+        f" WHERE f.submission_id = {ref}.id AND e.type = 'text' AND length(e.value) <= 100",
+        f"UPDATE submission_facts SET concern_bits = {_bits('concerns')}"
+        f" WHERE submission_id = {ref}.id AND changes() > 0",
+    ]
 
 
 def _insert_facts(ref: str) -> str:
     columns = ", ".join(META_COLUMNS + DATA_COLUMNS)
-    return (
-        f"INSERT INTO submission_facts ({columns}) SELECT {_meta_values(ref)}, {_data_values(ref)}"
-        f" FROM {_extracted(ref)}"
-    )
+    select = _data_select(ref)
+    return f"INSERT INTO submission_facts ({columns}) SELECT {_meta_values(ref)}, d.* FROM ({select}) d"
 
 
 def _index_text(ref: str, mode: str) -> str:
@@ -222,6 +260,7 @@ def _insert_networks(ref: str) -> str:
         f" json_extract(e.value, '$.could_partner'), lower({name}), {name}"
         f" FROM submission_facts f, json_each({answers}, '$.networks') e"
         f" WHERE f.submission_id = {ref}.id AND e.type = 'object'"
+        f" AND instr({ref}.data, '\"networks\":') > 0"
     )
 
 
@@ -325,24 +364,25 @@ def apply(db):
         ) WITHOUT ROWID""",
         "CREATE INDEX networks_summary ON submission_networks"
         " (survey_id, area, org_type, could_partner, org_key)",
-        # Paging newest first (fid, the rowid, is the tie-breaker inside every index).
-        "CREATE INDEX facts_received ON submission_facts (survey_id, received_at)",
+        # Paging newest first, filters checked on the index itself (fid, the rowid, is the
+        # tie-breaker inside every index).
+        "CREATE INDEX facts_received ON submission_facts (survey_id, received_at, review_state,"
+        " validation, by_link, safeguarding, has_conflict, area, ward, kind, version, submitted_by, day)",
         "CREATE INDEX facts_day ON submission_facts (survey_id, day)",
         f"CREATE INDEX facts_dashboard ON submission_facts ({', '.join(DASHBOARD_INDEX)})",
         "CREATE INDEX facts_quarantined ON submission_facts (received_at) WHERE validation = 'quarantined'",
         "CREATE INDEX facts_safeguarding ON submission_facts (received_at) WHERE safeguarding = 1",
         """CREATE VIRTUAL TABLE submission_search USING fts5(
-            body, content='', tokenize='unicode61 remove_diacritics 2'
+            body, content='', detail=none, tokenize='unicode61 remove_diacritics 2'
         )""",
         f"""CREATE TRIGGER submissions_index_insert AFTER INSERT ON submissions BEGIN
             {"; ".join(_on_insert("new"))};
         END""",
         f"""CREATE TRIGGER submissions_index_data AFTER UPDATE OF data ON submissions BEGIN
             {_index_text("old", "delete")};
-            {_add_concern_codes("new")};
-            UPDATE submission_facts SET ({", ".join(DATA_COLUMNS)})
-              = (SELECT {_data_values("new")} FROM {_extracted("new")})
+            UPDATE submission_facts SET ({", ".join(DATA_COLUMNS)}) = ({_data_select("new")})
               WHERE submission_id = new.id;
+            {"; ".join(_add_concern_codes("new"))};
             {_delete_networks("old")};
             {_insert_networks("new")};
             {_index_text("new", "insert")};
@@ -373,8 +413,8 @@ def apply(db):
 
 def _on_insert(ref: str) -> list[str]:
     return [
-        _add_concern_codes(ref),
         _insert_facts(ref),
+        *_add_concern_codes(ref),
         _insert_networks(ref),
         _index_text(ref, "insert"),
     ]
@@ -384,7 +424,8 @@ def _index_existing(db) -> None:
     """Index the records stored before this migration with the insert trigger's own SQL.
 
     Each ``new.<column>`` becomes a named parameter, so the statements run once per
-    stored record exactly as the trigger would have.
+    stored record exactly as the trigger would have; concern codes are then given out
+    over all records at once, and every record's bits computed with them.
     """
     columns = [
         "id",
@@ -401,5 +442,11 @@ def _index_existing(db) -> None:
     ]
     rows = db.execute(f"SELECT {', '.join(columns)} FROM submissions ORDER BY received_at, rowid").fetchall()
     records = [dict(zip(columns, row, strict=True)) for row in rows]
-    for statement in _on_insert("new"):
+    db.conn.executemany(_insert_facts("new").replace("new.", ":"), records)
+    db.execute(
+        "INSERT OR IGNORE INTO facts_concern_codes (name) SELECT e.value FROM submission_facts f,"
+        " json_each(COALESCE(f.concerns, '[]')) e WHERE e.type = 'text' AND length(e.value) <= 100"
+    )
+    db.execute(f"UPDATE submission_facts SET concern_bits = {_bits('concerns')}")
+    for statement in (_insert_networks("new"), _index_text("new", "insert")):
         db.conn.executemany(statement.replace("new.", ":"), records)

@@ -192,5 +192,77 @@ def import_xlsform_command(file: Path, check: bool) -> None:
         click.echo(f"{definition['id']} v{definition['version']} was already published (no change).")
 
 
+def _export_filter_options(command):
+    """One ``--name`` option per shared filter (``received_from`` becomes ``--received-from``)."""
+    from .review.filters import FILTER_NAMES
+
+    for name in reversed(FILTER_NAMES):
+        flag = "--" + name.replace("_", "-")
+        command = click.option(flag, name, default=None, help=f"Filter: {name} (as in the API).")(command)
+    return command
+
+
+@main.command("export")
+@click.argument("survey")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "json", "ndjson", "geojson"]),
+    default="csv",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write ('-' for standard output, text formats only).",
+)
+@click.option("--labels", is_flag=True, help="Choice labels instead of codes (CSV and XLSX).")
+@click.option("--lang", default=None, help="Language of the labels (default: the survey's).")
+@click.option("--as", "username", default=None, help="Account recorded in the audit log as exporting.")
+@_export_filter_options
+def export_command(survey, fmt, output, labels, lang, username, **filters) -> None:
+    """Export SURVEY's submissions offline, filtered like the API; written to the audit log."""
+    import getpass
+
+    from .auth.users import find_user
+    from .errors import AppError
+    from .exports.service import audit_export, prepare
+
+    app, db = _db()
+    args = {k: v for k, v in filters.items() if v is not None}
+    if labels:
+        args["labels"] = "1"
+    if lang:
+        args["lang"] = lang
+    actor = None
+    if username:
+        user = find_user(db, username)
+        if user is None:
+            raise click.ClickException(f"No user {username!r}.")
+        actor = user["id"]
+    if fmt == "xlsx" and str(output) == "-":
+        raise click.ClickException("XLSX is binary: give a file with --output.")
+    try:
+        export = prepare(db, app.config["DATABASE"], survey, fmt, args, app.config["BUSY_TIMEOUT_MS"])
+    except AppError as exc:
+        details = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
+        raise click.ClickException(exc.message + (f" ({details})" if details else "")) from exc
+    try:
+        audit_export(db, actor, export, via="cli", os_user=getpass.getuser())
+        stream = sys.stdout.buffer if str(output) == "-" else open(output, "wb")  # noqa: SIM115
+        try:
+            for chunk in export.chunks():
+                stream.write(chunk)
+        finally:
+            if stream is not sys.stdout.buffer:
+                stream.close()
+    finally:
+        export.close()
+    if str(output) != "-":
+        click.echo(f"{export.count} records of {survey} written to {output} ({fmt}).", err=True)
+
+
 if __name__ == "__main__":
     main()

@@ -55,11 +55,17 @@ def filter_options(db: Database, survey_id: str, language: str) -> dict[str, Any
 
 
 def page_survey(db: Database) -> tuple[list[dict], str | None, dict | None]:
-    """The surveys, the one chosen with ``?survey=`` (or the first), and its definition."""
+    """The surveys, the one chosen with ``?survey=`` (or the busiest lately), and its definition."""
     surveys = list_surveys(db)
     ids = [s["id"] for s in surveys]
     asked = request.args.get("survey")
-    survey_id = asked if asked in ids else (ids[0] if ids else None)
+    if asked not in ids:
+        # The survey that received the latest record (max fid: one index step), else the first.
+        latest = db.execute(
+            "SELECT survey_id FROM submission_facts WHERE fid = (SELECT max(fid) FROM submission_facts)"
+        ).fetchone()
+        asked = latest[0] if latest and latest[0] in ids else None
+    survey_id = asked or (ids[0] if ids else None)
     return surveys, survey_id, get_definition(db, survey_id) if survey_id else None
 
 

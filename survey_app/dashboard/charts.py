@@ -61,7 +61,7 @@ def line_chart(
     y_max: float | None = None,
 ) -> Markup:
     """Lines over time (one per series), a legend, and a few axis labels."""
-    width, height, left, right, top, bottom = 360, 210, 40, 10, 28, 30
+    width, height, left, right, top, bottom = 360, 210, 50, 10, 28, 30
     values = [v for _, vs in series for v in vs if v is not None]
     high = y_max if y_max is not None else max(values, default=0) or 1
     span = (high - y_min) or 1
@@ -76,6 +76,7 @@ def line_chart(
 
     body = [f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="#999"/>']
     for tick in (y_min, y_min + span / 2, high):
+        tick = round(tick) if span > 10 else tick
         body.append(
             f'<text x="{left - 4}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="#555">{_fmt(tick)}</text>'
         )

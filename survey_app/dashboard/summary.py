@@ -230,7 +230,8 @@ def _networks(db: Database, filters: Filters, labels: Labels, area_q: str) -> di
     """The organisations and networks named: by type, by area, the most mentioned.
 
     With no filter but the survey, ``submission_networks`` answers alone from its
-    covering index; any other filter joins it to the filtered records.
+    covering index; otherwise it is read in that same order, keeping the entries whose
+    record is among the filtered ones (a set built once, cheaper than a join per entry).
     """
     if filters.only_survey():
         sql = (
@@ -242,9 +243,10 @@ def _networks(db: Database, filters: Filters, labels: Labels, area_q: str) -> di
         where, params = filters.where("f")
         sql = (
             "SELECT n.area, n.org_type, n.could_partner, n.org_key, count(*)"
-            " FROM submission_facts f JOIN submission_networks n ON n.fid = f.fid"
-            f" WHERE {where} GROUP BY 1, 2, 3, 4"
+            " FROM submission_networks n WHERE n.survey_id = ?"
+            f" AND n.fid IN (SELECT f.fid FROM submission_facts f WHERE {where}) GROUP BY 1, 2, 3, 4"
         )
+        params = [filters.survey_id, *params]
     by_type: dict[Any, dict[str, Any]] = {}
     by_area: dict[Any, int] = defaultdict(int)
     names: dict[str, int] = defaultdict(int)

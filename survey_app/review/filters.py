@@ -31,7 +31,7 @@ STATE_LABELS = {
 }
 SOURCES = ("facilitator", "link")
 TYPE_QUESTIONS = ("session_type", "member_group")  # "session or group type", by survey
-WORD = re.compile(r"\w+", re.UNICODE)
+WORD = re.compile(r"[^\W_]+")  # the words FTS5's unicode61 tokenizer sees
 
 
 class FilterSchema(Schema):
@@ -92,7 +92,12 @@ class Filters:
     params: dict[str, str] = field(default_factory=dict, compare=False)
 
     def where(self, alias: str = "f") -> tuple[str, list[Any]]:
-        """SQL conditions over ``submission_facts`` (aliased), and their parameters."""
+        """SQL conditions over ``submission_facts`` (aliased), and their parameters.
+
+        Only ``survey_id`` and the date ranges may steer an index; the other equalities
+        carry a unary ``+`` so SQLite checks them on the covering index it is already
+        reading (without it, SQLite 3.40 sorts the dashboard's groups for no gain).
+        """
         a = alias
         clauses, params = [f"{a}.survey_id = ?"], [self.survey_id]
 
@@ -101,7 +106,7 @@ class Filters:
             params.append(value)
 
         if self.version:
-            add(f"{a}.version = ?", self.version)
+            add(f"+{a}.version = ?", self.version)
         if self.received_from:
             add(f"{a}.received_at >= ?", self.received_from.isoformat())
         if self.received_to:
@@ -110,24 +115,20 @@ class Filters:
             add(f"{a}.day >= ?", self.session_from.isoformat())
         if self.session_to:
             add(f"{a}.day <= ?", self.session_to.isoformat())
-        if self.district:
-            add(f"{a}.area = ?", self.district)
-        if self.ward:
-            add(f"{a}.ward = ?", self.ward)
-        if self.type:
-            add(f"{a}.kind = ?", self.type)
-        if self.facilitator_id is not None:
-            add(f"{a}.submitted_by = ?", self.facilitator_id)
-        if self.state:
-            add(f"{a}.review_state = ?", self.state)
-        if self.validation:
-            add(f"{a}.validation = ?", self.validation)
-        if self.source:
-            add(f"{a}.by_link = ?", 1 if self.source == "link" else 0)
-        if self.safeguarding is not None:
-            add(f"{a}.safeguarding = ?", int(self.safeguarding))
-        if self.conflict is not None:
-            add(f"{a}.has_conflict = ?", int(self.conflict))
+        equal = {
+            "area": self.district,
+            "ward": self.ward,
+            "kind": self.type,
+            "submitted_by": self.facilitator_id,
+            "review_state": self.state,
+            "validation": self.validation,
+            "by_link": None if self.source is None else int(self.source == "link"),
+            "safeguarding": None if self.safeguarding is None else int(self.safeguarding),
+            "has_conflict": None if self.conflict is None else int(self.conflict),
+        }
+        for column, value in equal.items():
+            if value is not None:
+                add(f"+{a}.{column} = ?", value)
         if self.q:
             add(
                 f"{a}.fid IN (SELECT rowid FROM submission_search WHERE submission_search MATCH ?)",

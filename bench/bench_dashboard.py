@@ -1,0 +1,118 @@
+"""Dashboard, summary and first submissions page at 100,000 records, through the HTTP stack.
+
+    .venv/bin/python bench/bench_dashboard.py [--db bench/out/bench-100000.db] [--runs 9]
+
+Each URL is requested ``--runs`` times from a client on 127.0.0.1 against
+``survey-app serve`` (gunicorn, deploy config), after one warm-up request; the median
+and the slowest are printed (goal: under 0.5 s). Nothing is cached between requests:
+every request counts again in SQLite. Then, for the lead's ingest figures, the cost of
+keeping the derived index and full-text search at write time: the same 5,000 records
+through ``ingest`` with and without this feature's triggers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from serverproc import Server, coordinator_token, load_average  # noqa: E402
+
+from survey_app.db import connect  # noqa: E402
+from survey_app.migrate import migrate  # noqa: E402
+from survey_app.surveys.registry import get_definition, install_builtins  # noqa: E402
+from survey_app.sync.ingest import Origin, ingest  # noqa: E402
+
+PAGES = [
+    ("dashboard", "/coordinate/dashboard?survey=listening_session"),
+    ("summary API", "/api/v1/surveys/listening_session/summary"),
+    ("submissions, first page", "/coordinate/submissions?survey=listening_session"),
+    ("dashboard, district=likoni", "/coordinate/dashboard?survey=listening_session&district=likoni"),
+    ("dashboard, state=received", "/coordinate/dashboard?survey=listening_session&state=received"),
+    ("dashboard, q=jobs", "/coordinate/dashboard?survey=listening_session&q=jobs"),
+    ("submissions, q=jobs", "/coordinate/submissions?survey=listening_session&q=jobs"),
+    ("submissions, state=rejected", "/coordinate/submissions?survey=listening_session&state=rejected"),
+]
+TRIGGERS = ("submissions_index_insert",)
+
+
+def timed_get(url: str, token: str) -> tuple[float, int]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        body = response.read()
+        status = response.status
+    assert status == 200, status
+    return time.perf_counter() - started, len(body)
+
+
+def ingest_cost(records: int = 5000) -> tuple[float, float]:
+    """Records/s through ``ingest`` with and without the index triggers (fresh files)."""
+    from make_data import records as generate
+
+    rates = []
+    for keep in (True, False):
+        with tempfile.TemporaryDirectory() as folder:
+            db = connect(str(Path(folder) / "cost.db"))
+            migrate(db)
+            install_builtins(db)
+            if not keep:
+                for name in TRIGGERS:
+                    db.execute(f"DROP TRIGGER {name}")
+            items = list(generate(records, get_definition(db, "listening_session"), seed=11))
+            started = time.perf_counter()
+            for start in range(0, len(items), 500):
+                ingest(db, items[start : start + 500], Origin("api"))
+            rates.append(records / (time.perf_counter() - started))
+            db.close()
+    return rates[0], rates[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", type=Path, default=ROOT / "bench" / "out" / "bench-100000.db")
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--skip-ingest", action="store_true")
+    args = parser.parse_args()
+    if not args.db.exists():
+        from make_data import build
+
+        print(f"building {args.db} (100,000 records through ingest; a few minutes)...")
+        build(args.db, 100_000)
+    token = coordinator_token(args.db)
+    print(f"database: {args.db}; load average before: {load_average()}")
+    server = Server(args.db)
+    try:
+        print(f"{'page':32} {'median':>8} {'slowest':>8} {'bytes':>8}")
+        for name, path in PAGES:
+            timed_get(server.url + path, token)  # warm-up: definitions, connections
+            times = []
+            for _ in range(args.runs):
+                seconds, size = timed_get(server.url + path, token)
+                times.append(seconds)
+            median = statistics.median(times)
+            verdict = "ok" if median < 0.5 else "OVER 0.5 s"
+            print(f"{name:32} {median:7.3f}s {max(times):7.3f}s {size:8,}  {verdict}")
+        master, worker = server.peak_rss_mb()
+        print(f"peak RSS: master {master:.1f} MB, busiest worker {worker:.1f} MB")
+    finally:
+        server.stop()
+    print(f"load average after: {load_average()}")
+    if not args.skip_ingest:
+        with_index, without = ingest_cost()
+        print(
+            f"\ningest of 5,000 records: {with_index:,.0f} records/s with the index triggers,"
+            f" {without:,.0f} without ({with_index / without:.2f}x)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ import uuid
 import pytest
 from conftest import browser_login
 from support_offline import wait_for_worker
-from support_xlsform import FORMS
+from support_xlsform import FORMS, build_xlsform
 
 from survey_app.db import connect
 from survey_app.xlsform import import_xlsform
@@ -255,3 +255,37 @@ def test_what_the_browser_builds_the_server_accepts_and_agrees_with(phone, clien
         == server["results"][0]["errors"]
         == {"youth": ["Cannot be more than the total number of participants."]}
     )
+
+
+def test_nested_repeats_keep_their_names_when_added_and_removed(phone, app, tmp_path):
+    survey = [
+        ["type", "name", "label", "relevant"],
+        ["begin_repeat", "household", "Household"],
+        ["text", "head", "Head of household"],
+        ["begin_repeat", "child", "Child"],
+        ["integer", "age", "Age"],
+        ["text", "school", "School", "${age} >= 6"],
+        ["end_repeat"],
+        ["end_repeat"],
+    ]
+    path = build_xlsform(tmp_path / "nested.xlsx", survey, settings={"form_id": "nested", "version": "1"})
+    db = connect(app.config["DATABASE"])
+    import_xlsform(db, path.read_bytes(), path.name)
+    db.close()
+    page = open_form(phone, survey="nested")
+    page.click("[data-add-repeat][value=household]")
+    page.wait_for_selector("input[name='household[1].head']")
+    page.click("[data-add-repeat][value='household[1].child']")
+    page.wait_for_selector("input[name='household[1].child[1].age']")
+    page.fill("input[name='household[1].head']", "Halima")
+    page.fill("input[name='household[1].child[1].age']", "9")
+    assert page.is_visible("input[name='household[1].child[1].school']")  # its own entry's age
+    assert not page.is_visible("input[name='household[1].child[0].school']")
+    page.fill("input[name='household[1].child[1].school']", "Likoni Primary")
+    page.click("[data-key=household] > .repeat-items > [data-index='0'] > [data-remove-repeat]")
+    assert page.input_value("input[name=household__count]") == "1"
+    assert page.input_value("input[name='household[0].head']") == "Halima"
+    assert page.input_value("input[name='household[0].child[1].school']") == "Likoni Primary"
+    assert page.input_value("input[name='household[0].child__count']") == "2"
+    answers = page.evaluate(ANSWERS_JS)
+    assert answers == {"household": [{"head": "Halima", "child": [{"age": 9, "school": "Likoni Primary"}]}]}

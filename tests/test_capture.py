@@ -123,3 +123,24 @@ def test_my_submissions_lists_only_my_own(client, auth, app):
 
     Auth(other).login("coordinator")
     assert "Nothing sent yet." in other.get("/my/submissions").text
+
+
+def test_a_draft_reopens_its_own_version(client, auth, db):
+    from survey_app.surveys.registry import get_definition, publish
+
+    definition = json.loads(json.dumps(get_definition(db, "community_feedback")))
+    definition["version"] = "2"
+    publish(db, definition, source="test")
+    auth.login("facilitator")
+    assert 'data-version="2"' in client.get("/forms/community_feedback").text
+    assert 'data-version="1"' in client.get("/forms/community_feedback?version=1").text
+    assert client.get("/forms/community_feedback?version=9").status_code == 404
+
+
+def test_error_summary_links_reach_a_focusable_field(client, auth):
+    auth.login("facilitator")
+    answers = {**FEEDBACK, "gender": "", "feel_safe": ""}
+    response, _ = _post(client, client.get("/forms/community_feedback").text, answers)
+    html = response.text
+    assert 'href="#f-gender-woman"' in html and 'id="f-gender-woman"' in html
+    assert 'href="#f-feel_safe-1"' in html and 'id="f-feel_safe-1"' in html

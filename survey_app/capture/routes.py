@@ -18,6 +18,7 @@ from ..surveys.registry import get_definition
 from ..surveys.validation import validate_submission
 from ..sync.ingest import Origin, ingest
 from ..timeutil import now_iso
+from .errorsummary import error_labels, error_targets
 from .formdata import form_answers
 from .i18n import pick_language
 
@@ -42,6 +43,8 @@ def _page(definition: dict, values, errors: dict, submission_id: str, started_at
             errors=errors,
             submission_id=submission_id,
             started_at=started_at,
+            error_labels=error_labels(definition, language) if errors else {},
+            error_targets=error_targets(definition, errors) if errors else {},
         ),
         status,
     )
@@ -50,8 +53,8 @@ def _page(definition: dict, values, errors: dict, submission_id: str, started_at
 @bp.get("/forms/<survey_id>")
 @access(*ALL_ROLES)
 def form_page(survey_id: str):
-    """An empty form for the survey's current version."""
-    definition = _definition_or_404(survey_id)
+    """An empty form for the current version, or ``?version=`` (a draft keeps its own)."""
+    definition = _definition_or_404(survey_id, request.args.get("version") or None)
     return _page(definition, request.args, {}, str(uuid.uuid4()), now_iso())
 
 
@@ -70,7 +73,7 @@ def submit_form(survey_id: str):
     if form.get("_add_repeat"):
         return _page(definition, _with_extra_instance(form), {}, submission_id, started_at)
     data = form_answers(definition, form)
-    errors = validate_submission(definition, data)
+    errors = validate_submission(definition, data, {"finalized_at": now_iso()})
     if errors:
         return _page(definition, form, errors, submission_id, started_at, status=400)
     item = {

@@ -14,15 +14,14 @@ import uuid
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..auth.access import ANYONE, access
+from ..capture.errorsummary import error_labels, error_targets
 from ..capture.formdata import form_answers
-from ..capture.i18n import direction, translate
+from ..capture.i18n import direction
 from ..capture.routes import _with_extra_instance
 from ..db import get_db
 from ..surveys.registry import get_definition
-from ..surveys.schema import walk
 from ..surveys.validation import validate_submission
 from ..sync.ingest import Origin, ingest
-from ..templating import field_id
 from ..timeutil import now_iso
 from .admission import refusals, scrub
 from .model import Link, find_by_token, status
@@ -85,42 +84,14 @@ def _form_page(link: Link, definition: dict, values, errors, submission_id, star
             token=request.view_args["token"],
             values=values,
             errors=errors,
-            error_labels=_labels(definition, language) if errors else {},
-            error_targets=_targets(definition, errors) if errors else {},
+            error_labels=error_labels(definition, language) if errors else {},
+            error_targets=error_targets(definition, errors) if errors else {},
             submission_id=submission_id,
             started_at=started_at,
             **page_context(definition, language),
         ),
         code,
     )
-
-
-def _labels(definition: dict, language: str) -> dict[str, str]:
-    """Question labels by name, so the error summary names questions as the person sees them."""
-    default = definition.get("default_language", "en")
-    return {q["name"]: translate(q.get("label"), language, default) for q in walk(definition["questions"])}
-
-
-def _targets(definition: dict, errors: dict) -> dict[str, str]:
-    """The field each error-summary link moves to: a choice question's first option (a
-    fieldset cannot take focus), a geopoint's latitude, else the field itself."""
-    questions = {q["name"]: q for q in walk(definition["questions"])}
-    targets = {}
-    for key in errors:
-        question = questions.get(key.rsplit(".", 1)[-1], {})
-        kind = question.get("type")
-        if kind in ("select_one", "select_multiple"):
-            options = definition.get("choice_lists", {}).get(question.get("choices"), [])
-            targets[key] = field_id(f"{key}-{options[0]['name']}") if options else field_id(key)
-        elif kind == "range":
-            targets[key] = field_id(f"{key}-{question.get('range', {}).get('start', 1)}")
-        elif kind == "geopoint":
-            targets[key] = field_id(f"{key}__lat")
-        elif kind == "acknowledge":
-            targets[key] = field_id(key) + "-ok"
-        else:
-            targets[key] = field_id(key)
-    return targets
 
 
 @bp.errorhandler(429)

@@ -36,9 +36,7 @@ def canonical(value: Any) -> str:
 
 def content_hash(item: dict) -> str:
     """Identity of a record's content: its survey, version and answers (not its meta)."""
-    payload = canonical(
-        {"survey": item["survey"], "version": item["version"], "data": item["data"]}
-    )
+    payload = canonical({"survey": item["survey"], "version": item["version"], "data": item["data"]})
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -47,7 +45,8 @@ def check_item(db: Database, item: dict) -> dict[str, list[str]]:
     definition = get_definition(db, item["survey"], item["version"])
     if definition is None:
         return {"survey": [f"Unknown survey or version: {item['survey']} v{item['version']}."]}
-    return validate_submission(definition, item["data"])
+    # meta carries finalized_at: today() is the day the record was made, not synced.
+    return validate_submission(definition, item["data"], item.get("meta"))
 
 
 def _meta(item: dict) -> str:
@@ -69,17 +68,15 @@ def ingest(db: Database, items: list[dict], origin: Origin) -> list[dict]:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in db.query(
-                f"SELECT id, content_hash FROM submissions WHERE id IN ({marks})", chunk
-            ):
+            for row in db.query(f"SELECT id, content_hash FROM submissions WHERE id IN ({marks})", chunk):
                 known[row["id"]] = row["content_hash"]
         for item in items:
             digest = content_hash(item)
+            if known.get(item["id"]) == digest:
+                results.append({"id": item["id"], "status": "duplicate"})
+                continue
             errors = check_item(db, item)
             if item["id"] in known:
-                if known[item["id"]] == digest:
-                    results.append({"id": item["id"], "status": "duplicate"})
-                    continue
                 _store_conflict(db, item, digest, errors, origin, received_at)
                 results.append({"id": item["id"], "status": "conflict"})
                 continue

@@ -58,24 +58,42 @@ def _meta(item: dict) -> str:
     return canonical(meta if meta is not None else {})
 
 
+def _known_hashes(db: Database, ids: list[str]) -> dict[str, str]:
+    known = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.query(f"SELECT id, content_hash FROM submissions WHERE id IN ({marks})", chunk):
+            known[row["id"]] = row["content_hash"]
+    return known
+
+
 def ingest(db: Database, items: list[dict], origin: Origin) -> list[dict]:
-    """Store a batch and return one result per item, in order."""
+    """Store a batch and return one result per item, in order.
+
+    Validation (the costly part) runs before the write lock is taken, so several workers
+    validate at once and the lock is held only for the inserts. It depends on nothing but
+    the immutable definition, so doing it early cannot go stale; whether a record is new,
+    a duplicate or a conflict is decided again under the lock.
+    """
     received_at = now_iso()
+    ids = list({item["id"] for item in items})
+    digests = [content_hash(item) for item in items]
+    seen_before = _known_hashes(db, ids)
+    checked = {
+        index: check_item(db, item)
+        for index, item in enumerate(items)
+        if seen_before.get(item["id"]) != digests[index]
+    }
     results = []
     with write_transaction(db):
-        ids = list({item["id"] for item in items})
-        known = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in db.query(f"SELECT id, content_hash FROM submissions WHERE id IN ({marks})", chunk):
-                known[row["id"]] = row["content_hash"]
-        for item in items:
-            digest = content_hash(item)
+        known = _known_hashes(db, ids)
+        for index, item in enumerate(items):
+            digest = digests[index]
             if known.get(item["id"]) == digest:
                 results.append({"id": item["id"], "status": "duplicate"})
                 continue
-            errors = check_item(db, item)
+            errors = checked[index] if index in checked else check_item(db, item)
             if item["id"] in known:
                 _store_conflict(db, item, digest, errors, origin, received_at)
                 results.append({"id": item["id"], "status": "conflict"})

@@ -77,7 +77,10 @@ let pageQueue = Promise.resolve();
 
 function pageKey(url) {
   const lang = url.searchParams.get('lang');
-  return url.pathname + (lang ? '?lang=' + encodeURIComponent(lang) : '');
+  const version = url.searchParams.get('version'); // a draft's older form version
+  const query = [version && 'version=' + encodeURIComponent(version), lang && 'lang=' + encodeURIComponent(lang)];
+  const search = query.filter(Boolean).join('&');
+  return url.pathname + (search ? '?' + search : '');
 }
 
 async function readOwner(cache) {

@@ -104,6 +104,18 @@ async function start(form) {
     );
     record = null;
   }
+  if (record && record.version && record.version !== form.dataset.version) {
+    // A draft keeps the version it was started on: open that version's page when we can;
+    // offline, keep this page but save and send the draft under its own version.
+    if (navigator.onLine && params.get('version') !== record.version) {
+      const url = new URL(location.href);
+      url.searchParams.set('version', record.version);
+      location.replace(url.pathname + url.search);
+      return;
+    }
+    form.dataset.version = record.version;
+    message(`This draft was started on version ${record.version} of the form; it is kept and sent as that version.`, 'status');
+  }
   const id = record ? record.id : newId();
   const startedAt = record ? record.meta.started_at : new Date().toISOString();
   field('_id').value = id;

@@ -105,10 +105,15 @@ def main() -> None:
             loop_times.append(loop_seconds)
         http_s, loop_s = statistics.median(http_times), statistics.median(loop_times)
         print("\nCSV, median of", args.runs, "runs")
-        print(f"  export through HTTP (gunicorn): {http_s:6.2f} s  {records / http_s:9,.0f} records/s  {size / 1e6:.0f} MB")
+        print(
+            f"  export through HTTP (gunicorn): {http_s:6.2f} s  {records / http_s:9,.0f} records/s"
+            f"  {size / 1e6:.0f} MB"
+        )
         print(f"  plain csv.writer loop:          {loop_s:6.2f} s  {rows / loop_s:9,.0f} records/s")
         print(f"  ratio export/loop speed:        {loop_s / http_s:.2f}  (goal >= 0.50)")
-        print(f"  runs (s): http {[round(t, 2) for t in http_times]}, loop {[round(t, 2) for t in loop_times]}")
+        print(
+            f"  runs (s): http {[round(t, 2) for t in http_times]}, loop {[round(t, 2) for t in loop_times]}"
+        )
     finally:
         server.stop()
 
@@ -117,7 +122,9 @@ def main() -> None:
         server = Server(args.db)
         try:
             before = server.peak_rss_mb()[1]
-            seconds, size = download(f"{server.url}/api/v1/surveys/{SURVEY}/submissions.{fmt}", token, OUT / f"export.{fmt}")
+            seconds, size = download(
+                f"{server.url}/api/v1/surveys/{SURVEY}/submissions.{fmt}", token, OUT / f"export.{fmt}"
+            )
             master, worker = server.peak_rss_mb()
         finally:
             server.stop()

@@ -61,7 +61,14 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "SURVEY_APP_DATABASE": str(database), "SURVEY_APP_SECRET_KEY": "bench-secret"}
-        args = [str(ROOT / ".venv" / "bin" / "survey-app"), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        args = [
+            str(ROOT / ".venv" / "bin" / "survey-app"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         if workers:
             args += ["--workers", str(workers)]
         self.process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -80,6 +87,19 @@ class Server:
         master = self.process.pid
         workers = children(master)
         return vm_hwm_kb(master) / 1024, max((vm_hwm_kb(w) for w in workers), default=0) / 1024
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by gunicorn's master and workers.
+
+        On a loaded machine wall time mostly measures the queue for a core; the CPU a
+        request used is what it would take on an idle one.
+        """
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in [self.process.pid, *children(self.process.pid)]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
 
     def stop(self) -> None:
         if self.process.poll() is None:

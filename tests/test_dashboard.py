@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from support_coordinators import bearer, item, send, send_from_link, session
 
 SUMMARY = "/api/v1/surveys/listening_session/summary"
@@ -47,7 +46,12 @@ def test_summary_numbers_match_sql(client, db, loaded, token_for):
         " total(json_extract(s.data, '$.safeguarding_flag') = 'yes'), total(s.link_id IS NOT NULL),"
         " total(s.validation = 'quarantined')",
     )[0]
-    assert (totals["records"], totals["people"], totals["women"], totals["youth"]) == (count, people, women, youth)
+    assert (totals["records"], totals["people"], totals["women"], totals["youth"]) == (
+        count,
+        people,
+        women,
+        youth,
+    )
     assert (totals["safeguarding_flags"], totals["from_public_links"], totals["quarantined"]) == (
         flags,
         links,
@@ -63,7 +67,9 @@ def test_summary_numbers_match_sql(client, db, loaded, token_for):
     )
     assert [(m["month"], m["records"], m["people"], m["youth"]) for m in summary["over_time"]] == months
 
-    areas = sql_rows(db, f"json_extract(s.data, '$.district'), count(*), total({NUMBER.format('women')})", group="1")
+    areas = sql_rows(
+        db, f"json_extract(s.data, '$.district'), count(*), total({NUMBER.format('women')})", group="1"
+    )
     assert sorted((a["area"], a["records"], a["women"]) for a in summary["by_area"]) == areas
 
     concerns = db.execute(
@@ -75,24 +81,28 @@ def test_summary_numbers_match_sql(client, db, loaded, token_for):
         "SELECT json_extract(s.data, '$.district'), e.value, count(*) FROM submissions s,"
         " json_each(s.data, '$.concerns') e WHERE s.survey_id = 'listening_session' GROUP BY 1, 2"
     ).fetchall()
-    assert sorted((c["area"], c["concern"], c["records"]) for c in summary["concerns_by_area"]) == sorted(by_area)
+    assert sorted((c["area"], c["concern"], c["records"]) for c in summary["concerns_by_area"]) == sorted(
+        by_area
+    )
 
     scores = sql_rows(
         db,
-        "substr(json_extract(s.data, '$.session_date'), 1, 7), round(avg(json_extract(s.data, '$.trust_police')), 2),"
+        "substr(json_extract(s.data, '$.session_date'), 1, 7),"
+        " round(avg(json_extract(s.data, '$.trust_police')), 2),"
         " round(avg(json_extract(s.data, '$.feel_safe')), 2)",
         group="1",
     )
     assert [(m["month"], m["trust_police"], m["feel_safe"]) for m in summary["scores_over_time"]] == scores
 
     networks = db.execute(
-        "SELECT json_extract(e.value, '$.org_type'), count(*), total(json_extract(e.value, '$.could_partner') = 'yes')"
+        "SELECT json_extract(e.value, '$.org_type'), count(*),"
+        " total(json_extract(e.value, '$.could_partner') = 'yes')"
         " FROM submissions s, json_each(s.data, '$.networks') e WHERE s.survey_id = 'listening_session'"
         " GROUP BY 1"
     ).fetchall()
-    assert sorted((t["type"], t["mentions"], t["could_partner"]) for t in summary["networks"]["by_type"]) == sorted(
-        networks
-    )
+    assert sorted(
+        (t["type"], t["mentions"], t["could_partner"]) for t in summary["networks"]["by_type"]
+    ) == sorted(networks)
     top = dict((o["name"], o["mentions"]) for o in summary["networks"]["top_organisations"])
     assert top["vijana amani"] == sum(1 for i in loaded if "networks" in i["data"])
 
@@ -112,7 +122,9 @@ def test_summary_follows_filters(client, db, loaded, token_for, auth):
     assert client.get(SUMMARY + "?lang=fr", headers=headers).json["by_area"][0]["label"]
 
 
-@pytest.mark.parametrize("query", ["nope=1", "state=done", "session_from=yesterday", "lang=xx", "district=atlantis"])
+@pytest.mark.parametrize(
+    "query", ["nope=1", "state=done", "session_from=yesterday", "lang=xx", "district=atlantis"]
+)
 def test_summary_bad_filter_is_400(client, token_for, query):
     response = client.get(SUMMARY + "?" + query, headers=bearer(token_for("coordinator")))
     assert response.status_code == 400 and response.json["ok"] is False and response.json["errors"]
@@ -136,9 +148,9 @@ def test_dashboard_page_charts_each_followed_by_its_table(client, auth, loaded):
     for section in sections:
         svg_at, table_at = section.find("<svg"), section.find("<table")
         assert 0 < svg_at < table_at, "each chart is followed by its numbers"
-        assert 'role="img"' in section and "aria-label=" in section and "<th scope=\"col\">" in section
+        assert 'role="img"' in section and "aria-label=" in section and '<th scope="col">' in section
     concerns = next(s for s in sections if 'id="concerns-h"' in s)
-    assert "<th scope=\"row\">Jobs and livelihoods</th><td>" in concerns
+    assert '<th scope="row">Jobs and livelihoods</th><td>' in concerns
     assert ">33<" in html or "33</dd>" in html
 
 

@@ -9,9 +9,9 @@ import json
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from support_coordinators import bearer, item, publish_version_2, send, send_from_link, session
 
 from survey_app.cli import main as cli
-from support_coordinators import bearer, item, publish_version_2, send, send_from_link, session
 
 FORMATS = ["csv", "xlsx", "json", "ndjson", "geojson"]
 URL = "/api/v1/surveys/listening_session/submissions.{}"
@@ -65,7 +65,7 @@ def test_csv_with_labels_in_a_language(client, sent, coordinator):
 def test_csv_neutralises_formulas(client, token_for, coordinator):
     send(client, token_for("facilitator"), [item(session(0, quotes='=HYPERLINK("http://x")'))])
     (row,) = rows_of(client.get(URL.format("csv"), headers=coordinator))
-    assert row["facilitator_notes/quotes"] == "'=HYPERLINK(\"http://x\")"
+    assert row["facilitator_notes/quotes"] == '\'=HYPERLINK("http://x")'
 
 
 def test_columns_are_the_union_of_every_version(app, client, token_for, coordinator):
@@ -228,7 +228,18 @@ def test_the_cli_exports_offline_and_is_audited(app, client, sent, db, tmp_path)
     env = {"SURVEY_APP_DATABASE": app.config["DATABASE"], "SURVEY_APP_SECRET_KEY": "x"}
     result = CliRunner().invoke(
         cli,
-        ["export", "listening_session", "--format", "xlsx", "-o", str(out), "--district", "likoni", "--as", "coordinator"],
+        [
+            "export",
+            "listening_session",
+            "--format",
+            "xlsx",
+            "-o",
+            str(out),
+            "--district",
+            "likoni",
+            "--as",
+            "coordinator",
+        ],
         env=env,
     )
     assert result.exit_code == 0, result.output
@@ -239,3 +250,23 @@ def test_the_cli_exports_offline_and_is_audited(app, client, sent, db, tmp_path)
     assert details["via"] == "cli" and details["records"] == expected and details["format"] == "xlsx"
     bad = CliRunner().invoke(cli, ["export", "listening_session", "-o", "-", "--state", "bogus"], env=env)
     assert bad.exit_code != 0 and "state" in bad.output
+
+
+def test_a_record_with_nan_still_exports_as_strict_json(client, token_for, coordinator):
+    """NaN is not JSON: the record is kept (quarantined) and every export stays parseable."""
+    record = item(session(1, women=float("nan")))
+    assert send(client, token_for("facilitator"), [record])[0]["status"] == "quarantined"
+
+    def reject(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    (row,) = json.loads(client.get(URL.format("json"), headers=coordinator).text, parse_constant=reject)
+    assert row["id"] == record["id"] and "NaN" in row["data_text"]
+    (line,) = client.get(URL.format("ndjson"), headers=coordinator).text.splitlines()
+    assert json.loads(line, parse_constant=reject)["id"] == record["id"]
+    collection = json.loads(
+        client.get(URL.format("geojson"), headers=coordinator).text, parse_constant=reject
+    )
+    assert collection["features"][0]["properties"]["participants/women"] == "nan"
+    (csv_row,) = rows_of(client.get(URL.format("csv"), headers=coordinator))
+    assert csv_row["participants/women"] == "nan"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import csrf_from
+from support_coordinators import item, send, session
+
 from survey_app.db import connect
 from survey_app.migrate import load_migrations
 from survey_app.surveys.registry import install_builtins
 from survey_app.sync.ingest import Origin, ingest
-from support_coordinators import item, send, session
 
 
 @pytest.fixture
@@ -110,13 +110,17 @@ def test_correction_revalidates_and_keeps_the_original(client, auth, db, facilit
     record = item(session(5, women="twelve", quotes="Nobody mentioned the ferry."))
     assert send(client, facilitator_token, [record])[0]["status"] == "quarantined"
     auth.login("coordinator")
-    sent_row = db.execute("SELECT data, content_hash FROM submissions WHERE id = ?", [record["id"]]).fetchone()
+    sent_row = db.execute(
+        "SELECT data, content_hash FROM submissions WHERE id = ?", [record["id"]]
+    ).fetchone()
 
     still_wrong = dict(record["data"], women=-4)
     response = correct(client, record["id"], still_wrong)
     assert response.status_code == 400 and "women" in response.text
     assert correct(client, record["id"], "{not json").status_code == 400
-    assert db.execute("SELECT data FROM submissions WHERE id = ?", [record["id"]]).fetchone()[0] == sent_row[0]
+    assert (
+        db.execute("SELECT data FROM submissions WHERE id = ?", [record["id"]]).fetchone()[0] == sent_row[0]
+    )
 
     fixed = session(5, quotes="The ferry queue at night came up again.")
     response = correct(client, record["id"], fixed, "Facilitator confirmed 12 women")

@@ -82,7 +82,10 @@ def test_the_pages_fit_a_phone(phone, live_server, app, token_for):
     db.close()
     page = phone.new_page()
     browser_login(page, "coordinator")
-    for path in ("/coordinate/dashboard?survey=listening_session", "/coordinate/submissions?survey=listening_session"):
+    for path in (
+        "/coordinate/dashboard?survey=listening_session",
+        "/coordinate/submissions?survey=listening_session",
+    ):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width}px wide on a 390px screen"

@@ -1,8 +1,7 @@
 """What the filter form offers for a survey: its versions, areas, types, facilitators.
 
-Read from the definitions (choices with their labels in the page's language) and from
-``submission_facts`` (who has sent records), so the form only offers values that mean
-something for this survey.
+Read from the definitions (choices with their labels in the page's language) and the
+accounts, so the form offers the values that mean something for this survey.
 """
 
 from __future__ import annotations
@@ -35,13 +34,10 @@ def filter_options(db: Database, survey_id: str, language: str) -> dict[str, Any
     """Everything the filter form needs to offer for ``survey_id``."""
     questions = survey_questions(db, survey_id)
     type_question = next((questions[n] for n in TYPE_QUESTIONS if n in questions), None)
+    # Every account that can send records (a few dozen), not a scan of the records.
     facilitators = [
         (row["username"], row["username"])
-        for row in db.query(
-            "SELECT DISTINCT u.username FROM submission_facts f JOIN users u ON u.id = f.submitted_by"
-            " WHERE f.survey_id = ? ORDER BY u.username",
-            [survey_id],
-        )
+        for row in db.query("SELECT username FROM users WHERE active = 1 ORDER BY username")
     ]
     return {
         "versions": [(v, v) for v in list_versions(db, survey_id)],

@@ -106,7 +106,7 @@ def submissions():
                 filters=filters,
                 rows=rows,
                 total=count_matching(db, filters),
-                labels=_row_labels(db, survey_id, lang),
+                labels=_row_labels(context["options"]),
                 older=url_for(".submissions", after=f"{rows[-1]['received_at']}~{rows[-1]['fid']}", **keep)
                 if rows and older
                 else None,
@@ -117,8 +117,8 @@ def submissions():
     return render_template("coordinator/submissions.html", **context), status
 
 
-def _row_labels(db, survey_id: str, lang: str) -> dict[str, dict[str, str]]:
-    options = filter_options(db, survey_id, lang)
+def _row_labels(options: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Labels for the table's area, ward and type columns, from the filter options."""
     return {
         "area": dict(options["districts"]),
         "ward": dict(options["wards"]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
 from markupsafe import Markup
 
 from .charts import bar_chart, heat_grid, line_chart
@@ -25,45 +26,57 @@ class Chart:
 
 
 def charts(s: dict[str, Any]) -> list[Chart]:
-    """Every chart of the dashboard, in reading order."""
+    """Every chart of the dashboard, in reading order (texts in the interface language)."""
     out: list[Chart] = []
     months = [m["month"] for m in s["over_time"]]
-    noun = "Sessions" if s["unit"] == "sessions" else "Responses"
+    noun = gettext("Sessions") if s["unit"] == "sessions" else gettext("Responses")
+    month = gettext("Month")
     out.append(
         Chart(
             "records-over-time",
-            f"{noun} per month",
-            bar_chart([(m["month"], m["records"]) for m in s["over_time"]], f"{noun} per month, as bars"),
-            ["Month", noun],
+            gettext("%(noun)s per month", noun=noun),
+            bar_chart(
+                [(m["month"], m["records"]) for m in s["over_time"]],
+                gettext("%(noun)s per month, as bars", noun=noun),
+            ),
+            [month, noun],
             [[m["month"], m["records"]] for m in s["over_time"]],
         )
     )
     if s["totals"]["people"]:
-        series = [
-            (name.capitalize(), [m[name] for m in s["over_time"]]) for name in ("people", "women", "youth")
-        ]
+        names = {"people": gettext("People"), "women": gettext("Women"), "youth": gettext("Youth")}
+        series = [(names[name], [m[name] for m in s["over_time"]]) for name in ("people", "women", "youth")]
         out.append(
             Chart(
                 "people-over-time",
-                "People reached per month (women and youth on their own)",
-                line_chart(months, series, "People reached, women and youth per month, as lines"),
-                ["Month", "People", "Women", "Men", "Undisclosed", "Youth (15-35)"],
+                gettext("People reached per month (women and youth on their own)"),
+                line_chart(months, series, gettext("People reached, women and youth per month, as lines")),
+                [
+                    month,
+                    gettext("People"),
+                    gettext("Women"),
+                    gettext("Men"),
+                    gettext("Undisclosed"),
+                    gettext("Youth (15-35)"),
+                ],
                 [
                     [m["month"], m["people"], m["women"], m["men"], m["undisclosed"], m["youth"]]
                     for m in s["over_time"]
                 ],
-                "Youth are counted among the women, men and undisclosed, not beside them.",
+                gettext("Youth are counted among the women, men and undisclosed, not beside them."),
             )
         )
     if s["by_area"]:
         out.append(
             Chart(
                 "by-area",
-                f"{noun} by area",
+                gettext("%(noun)s by area", noun=noun),
                 bar_chart(
-                    [(a["label"], a["records"]) for a in s["by_area"]], f"{noun} by area, as bars", "#009E73"
+                    [(a["label"], a["records"]) for a in s["by_area"]],
+                    gettext("%(noun)s by area, as bars", noun=noun),
+                    "#009E73",
                 ),
-                ["Area", noun, "People", "Women", "Youth"],
+                [gettext("Area"), noun, gettext("People"), gettext("Women"), gettext("Youth")],
                 [[a["label"], a["records"], a["people"], a["women"], a["youth"]] for a in s["by_area"]],
             )
         )
@@ -71,9 +84,11 @@ def charts(s: dict[str, Any]) -> list[Chart]:
         out.append(
             Chart(
                 "by-type",
-                f"{noun} by session or group type",
-                bar_chart([(t["label"], t["records"]) for t in s["by_type"]], "By type, as bars", "#CC79A7"),
-                ["Type", noun, "People", "Women", "Youth"],
+                gettext("%(noun)s by session or group type", noun=noun),
+                bar_chart(
+                    [(t["label"], t["records"]) for t in s["by_type"]], gettext("By type, as bars"), "#CC79A7"
+                ),
+                [gettext("Type"), noun, gettext("People"), gettext("Women"), gettext("Youth")],
                 [[t["label"], t["records"], t["people"], t["women"], t["youth"]] for t in s["by_type"]],
             )
         )
@@ -81,38 +96,38 @@ def charts(s: dict[str, Any]) -> list[Chart]:
         out.append(
             Chart(
                 "concerns",
-                "Concerns raised, most frequent first",
+                gettext("Concerns raised, most frequent first"),
                 bar_chart(
                     [(c["label"], c["records"]) for c in s["concerns"]],
-                    "Concerns by frequency, as bars",
+                    gettext("Concerns by frequency, as bars"),
                     "#D55E00",
                 ),
-                ["Concern", f"{noun} raising it"],
+                [gettext("Concern"), gettext("%(noun)s raising it", noun=noun)],
                 [[c["label"], c["records"]] for c in s["concerns"]],
             )
         )
         out.append(_concerns_by_area(s))
     if s["scores_over_time"]:
         names = [
-            ("trust_local_gov", "Trust in local government"),
-            ("trust_police", "Trust in police"),
-            ("feel_safe", "Feel safe"),
-            ("trust_city_act", "Trust the city to act"),
+            ("trust_local_gov", gettext("Trust in local government")),
+            ("trust_police", gettext("Trust in police")),
+            ("feel_safe", gettext("Feel safe")),
+            ("trust_city_act", gettext("Trust the city to act")),
         ]
         present = [(k, t) for k, t in names if any(k in m for m in s["scores_over_time"])]
         series = [(t, [m.get(k) for m in s["scores_over_time"]]) for k, t in present]
         out.append(
             Chart(
                 "scores",
-                "Trust and safety over time (average, 1 = lowest, 5 = highest)",
+                gettext("Trust and safety over time (average, 1 = lowest, 5 = highest)"),
                 line_chart(
                     [m["month"] for m in s["scores_over_time"]],
                     series,
-                    "Average trust and safety scores per month",
+                    gettext("Average trust and safety scores per month"),
                     y_min=1,
                     y_max=5,
                 ),
-                ["Month"] + [t for _, t in present],
+                [month] + [t for _, t in present],
                 [[m["month"]] + [m.get(k, "–") for k, _ in present] for m in s["scores_over_time"]],
             )
         )
@@ -121,40 +136,43 @@ def charts(s: dict[str, Any]) -> list[Chart]:
         out.append(
             Chart(
                 "networks",
-                f"Networks and resources mapped ({net['mentions']} mentions,"
-                f" {net['could_partner']} could partner)",
+                gettext(
+                    "Networks and resources mapped (%(mentions)s mentions, %(partners)s could partner)",
+                    mentions=net["mentions"],
+                    partners=net["could_partner"],
+                ),
                 bar_chart(
                     [(t["label"], t["mentions"]) for t in net["by_type"]],
-                    "Networks by type, as bars",
+                    gettext("Networks by type, as bars"),
                     "#56B4E9",
                 ),
-                ["Type of organisation", "Mentions", "Could partner"],
+                [gettext("Type of organisation"), gettext("Mentions"), gettext("Could partner")],
                 [[t["label"], t["mentions"], t["could_partner"]] for t in net["by_type"]],
             )
         )
         out.append(
             Chart(
                 "networks-by-area",
-                "Networks and resources by area",
+                gettext("Networks and resources by area"),
                 bar_chart(
                     [(a["label"], a["mentions"]) for a in net["by_area"]],
-                    "Networks by area, as bars",
+                    gettext("Networks by area, as bars"),
                     "#56B4E9",
                 ),
-                ["Area", "Mentions"],
+                [gettext("Area"), gettext("Mentions")],
                 [[a["label"], a["mentions"]] for a in net["by_area"]],
             )
         )
         out.append(
             Chart(
                 "organisations",
-                "Most mentioned organisations",
+                gettext("Most mentioned organisations"),
                 bar_chart(
                     [(o["name"], o["mentions"]) for o in net["top_organisations"]],
-                    "Organisations, as bars",
+                    gettext("Organisations, as bars"),
                     "#E69F00",
                 ),
-                ["Organisation (as written)", "Mentions"],
+                [gettext("Organisation (as written)"), gettext("Mentions")],
                 [[o["name"], o["mentions"]] for o in net["top_organisations"]],
             )
         )
@@ -172,8 +190,8 @@ def _concerns_by_area(s: dict[str, Any]) -> Chart:
     }
     return Chart(
         "concerns-by-area",
-        "Concerns by area",
-        heat_grid(areas, concerns, cells, "Concerns by area, as a grid; darker means more"),
-        ["Area"] + concerns,
+        gettext("Concerns by area"),
+        heat_grid(areas, concerns, cells, gettext("Concerns by area, as a grid; darker means more")),
+        [gettext("Area")] + concerns,
         [[area] + [index.get((area, concern), 0) for concern in concerns] for area in areas],
     )

@@ -210,8 +210,10 @@ def row_builder(
                 kind = type(value)
                 if kind is str:
                     append(text(value))
-                elif kind is int or kind is float or kind is bool:
+                elif kind is int or kind is bool:
                     append(value)
+                elif kind is float:
+                    append(value if value - value == 0 else str(value))  # NaN, Infinity: as text
                 else:
                     append(text(json.dumps(value, ensure_ascii=False)))
             elif code == CHOICE:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlite_utils import Database
 
@@ -23,11 +24,11 @@ from ..exports.columns import survey_questions
 from ..surveys.registry import list_versions
 
 REVIEW_STATES = ("received", "approved", "has_issues", "rejected")
-STATE_LABELS = {
-    "received": "Received",
-    "approved": "Approved",
-    "has_issues": "Has issues",
-    "rejected": "Rejected",
+STATE_LABELS = {  # shown in the interface language (lazy: translated when displayed)
+    "received": _l("Received"),
+    "approved": _l("Approved"),
+    "has_issues": _l("Has issues"),
+    "rejected": _l("Rejected"),
 }
 SOURCES = ("facilitator", "link")
 TYPE_QUESTIONS = ("session_type", "member_group")  # "session or group type", by survey

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 
 from flask import Flask, current_app, g
@@ -28,16 +29,46 @@ def connect(path: str, busy_timeout_ms: int = 5000) -> Database:
 
 
 def get_db() -> Database:
-    """Return this request's connection, opening it on first use."""
+    """Return this thread's connection to the app's database, opening it on first use.
+
+    Connections are kept per thread and reused across requests: opening one costs its
+    pragmas, and closing the last one checkpoints the whole WAL, which made every sync
+    request pay for both. A thread keeps at most a few (tests use many databases).
+    """
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"], current_app.config["BUSY_TIMEOUT_MS"])
+        g.db = _thread_connection(current_app.config["DATABASE"], current_app.config["BUSY_TIMEOUT_MS"])
     return g.db
 
 
+_local = threading.local()
+_PER_THREAD = 2
+
+
+def _thread_connection(path: str, busy_timeout_ms: int) -> Database:
+    pool: dict[str, Database] = getattr(_local, "pool", None) or {}
+    _local.pool = pool
+    db = pool.pop(path, None)
+    if db is None:
+        db = connect(path, busy_timeout_ms)
+        while len(pool) >= _PER_THREAD:
+            pool.pop(next(iter(pool))).close()
+    pool[path] = db  # most recently used last
+    db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    return db
+
+
 def close_db(_exc: BaseException | None = None) -> None:
+    """End of request: never leave a transaction open on a connection kept for reuse."""
     db = g.pop("db", None)
-    if db is not None:
+    if db is not None and db.conn.in_transaction:
+        db.conn.execute("ROLLBACK")
+
+
+def close_thread_connections() -> None:
+    """Close this thread's kept connections (tests, and a worker shutting down)."""
+    for db in (getattr(_local, "pool", None) or {}).values():
         db.close()
+    _local.pool = {}
 
 
 @contextlib.contextmanager

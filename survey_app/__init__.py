@@ -112,3 +112,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (review_bp, dashboard_bp):  # coordinators: review queue, dashboard
         app.register_blueprint(blueprint)
+    from .languages import bp as languages_bp
+
+    app.register_blueprint(languages_bp)  # Flask-Babel, the language choice and switcher

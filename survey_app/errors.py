@@ -10,6 +10,7 @@ import logging
 import sqlite3
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -59,9 +60,7 @@ def wants_json() -> bool:
 
 def error_response(message: str, status: int, errors: dict | None = None):
     if wants_json():
-        response = jsonify(
-            {"ok": False, "error": message, "errors": errors or {}, "status": status}
-        )
+        response = jsonify({"ok": False, "error": message, "errors": errors or {}, "status": status})
         response.status_code = status
     else:
         html = render_template("error.html", message=message, status=status, errors=errors or {})
@@ -79,7 +78,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def handle_csrf(exc: CSRFError):
         return error_response(
-            "Your session form expired or the security token is missing. Reload the page and try again.",
+            gettext(
+                "Your session form expired or the security token is missing. Reload the page and try again."
+            ),
             400,
             {"csrf": [exc.description]},
         )
@@ -87,15 +88,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
         messages = {
-            404: "Not found.",
-            405: "This method is not allowed here.",
-            413: "The request is too large.",
+            404: gettext("Not found."),
+            405: gettext("This method is not allowed here."),
+            413: gettext("The request is too large."),
         }
         return error_response(messages.get(exc.code, exc.description), exc.code or 500)
 
     @app.errorhandler(sqlite3.OperationalError)
     def handle_locked(exc: sqlite3.OperationalError):
         if "locked" in str(exc) or "busy" in str(exc):
-            return error_response("The server is busy. Nothing was lost: try again shortly.", 503)
+            return error_response(gettext("The server is busy. Nothing was lost: try again shortly."), 503)
         log.exception("database error")
-        return error_response("Internal error.", 500)
+        return error_response(gettext("Internal error."), 500)

@@ -31,6 +31,7 @@ import {
   user,
 } from './offline.js';
 import { addRepeatInstance, fieldId, readAnswers, restore, snapshot } from './formread.js';
+import { t, tn } from './i18n.js';
 
 const form = document.querySelector('form.survey-form');
 if (form && user) start(form);
@@ -79,16 +80,20 @@ async function start(form) {
     store = await openStore();
   } catch (error) {
     message(
-      'This phone cannot save drafts here (its browser storage is unavailable). ' +
-        'Nothing you type is kept until you press “Finish and send” with a connection.',
+      t(
+        'This phone cannot save drafts here (its browser storage is unavailable). ' +
+          'Nothing you type is kept until you press “Finish and send” with a connection.',
+      ),
     );
     return; // the form keeps its normal, online-only post
   }
   storageInfo().then((info) => {
     if (spaceIsLow(info)) {
       message(
-        'This phone is almost out of space: drafts may not be saved. ' +
-          'Free some space, or send your records before starting a new one.',
+        t(
+          'This phone is almost out of space: drafts may not be saved. ' +
+            'Free some space, or send your records before starting a new one.',
+        ),
       );
     }
   });
@@ -99,7 +104,9 @@ async function start(form) {
   let record = asked ? await store.get(asked).catch(() => null) : null;
   if (asked && (!record || record.state !== 'draft')) {
     message(
-      record ? 'That record is already finished; this is a new one.' : 'That draft is not on this phone; this is a new record.',
+      record
+        ? t('That record is already finished; this is a new one.')
+        : t('That draft is not on this phone; this is a new record.'),
       'status',
     );
     record = null;
@@ -200,7 +207,7 @@ function autosaver(store, id, startedAt, exists) {
   const state = document.createElement('p');
   state.className = 'save-state';
   state.dataset.saveState = exists ? 'saved' : 'new';
-  state.textContent = exists ? 'Draft restored from this phone.' : 'Answers are saved on this phone as you type.';
+  state.textContent = exists ? t('Draft restored from this phone.') : t('Answers are saved on this phone as you type.');
   form.prepend(state);
 
   async function loop() {
@@ -211,14 +218,14 @@ function autosaver(store, id, startedAt, exists) {
         if (!saved) history.replaceState(history.state, '', draftUrl(id, true));
         saved = true;
         state.dataset.saveState = 'saved';
-        state.textContent = 'Saved on this phone at ' + new Date().toLocaleTimeString() + '.';
+        state.textContent = t('Saved on this phone at {time}.', { time: new Date().toLocaleTimeString() });
       } catch (error) {
         state.dataset.saveState = 'error';
         if (error instanceof self.SurveyStore.FinalisedError) {
           stopped = true;
-          message('This record was already finished in another window; changes here are not kept.');
+          message(t('This record was already finished in another window; changes here are not kept.'));
         } else {
-          message('Could not save on this phone (' + (error.name || error) + '). Free some space, then keep typing.');
+          message(t('Could not save on this phone ({reason}). Free some space, then keep typing.', { reason: error.name || error }));
         }
       }
     }
@@ -334,7 +341,7 @@ function requiredProblems() {
     if (!required || !visible(wrapper) || answered(wrapper)) continue;
     const instance = wrapper.closest('.repeat-item');
     if (instance && !answered(instance)) continue; // an empty instance is left out, as on the server
-    problems[wrapper.dataset.key] = ['This answer is required.'];
+    problems[wrapper.dataset.key] = [t('This answer is required.')];
   }
   return problems;
 }
@@ -356,7 +363,8 @@ function showProblems(problems) {
   summary.className = 'error-summary';
   summary.setAttribute('role', 'alert');
   summary.tabIndex = -1;
-  summary.innerHTML = `<h2>Please check ${keys.length} answer${keys.length === 1 ? '' : 's'}</h2><ul></ul>`;
+  summary.innerHTML = '<h2></h2><ul></ul>';
+  summary.querySelector('h2').textContent = tn(keys.length, 'Please check 1 answer', 'Please check {n} answers');
   for (const key of keys) {
     const wrapper = form.querySelector(`[data-key="${CSS.escape(key)}"]`);
     const label = wrapper && wrapper.querySelector('label, legend');
@@ -364,7 +372,9 @@ function showProblems(problems) {
     const item = document.createElement('li');
     const link = document.createElement('a');
     link.href = '#' + (target ? target.id : fieldId(key));
-    link.textContent = (label ? label.textContent.replace(/\*|\(required\)/g, '').trim() : key) + ': ' + problems[key].join(' ');
+    const name = label ? label.cloneNode(true) : null; // without "*" and "(required)", in any language
+    if (name) name.querySelectorAll('.req, .sr').forEach((mark) => mark.remove());
+    link.textContent = (name ? name.textContent.trim() : key) + ': ' + problems[key].join(' ');
     item.append(link);
     summary.querySelector('ul').append(item);
     if (wrapper) {
@@ -405,7 +415,7 @@ async function finalise(store, saver, id) {
   try {
     await store.finalise(record);
   } catch (error) {
-    message('Could not put the record in the outbox (' + (error.name || error) + '). Sending it straight to the server.');
+    message(t('Could not put the record in the outbox ({reason}). Sending it straight to the server.', { reason: error.name || error }));
     HTMLFormElement.prototype.submit.call(form); // the no-JavaScript path, online
     return;
   }
@@ -423,13 +433,21 @@ function confirmFinalised(id) {
   panel.setAttribute('role', 'status');
   panel.tabIndex = -1;
   panel.innerHTML =
-    '<h2>Saved in the outbox</h2>' +
-    '<p>The record is on this phone (reference <code></code>) and will be sent as soon as ' +
-    'there is a connection. You can close the app.</p>' +
-    '<p><a class="button primary" data-another>Start another</a>' +
-    (form.dataset.linkToken ? '' : ' <a class="button" href="/">Home</a>') + // no home for a public link
+    '<h2></h2><p data-saved></p>' +
+    '<p><a class="button primary" data-another></a>' +
+    (form.dataset.linkToken ? '' : ' <a class="button" href="/" data-home></a>') + // no home for a public link
     '</p>';
-  panel.querySelector('code').textContent = id.slice(0, 8);
+  panel.querySelector('h2').textContent = t('Saved in the outbox');
+  // The reference stays in a <code>, inside the translated sentence.
+  const [before, after] = t(
+    'The record is on this phone (reference {ref}) and will be sent as soon as there is ' +
+      'a connection. You can close the app.',
+  ).split('{ref}');
+  const code = document.createElement('code');
+  code.textContent = id.slice(0, 8);
+  panel.querySelector('[data-saved]').append(before, code, after || '');
+  panel.querySelector('[data-another]').textContent = t('Start another');
+  if (panel.querySelector('[data-home]')) panel.querySelector('[data-home]').textContent = t('Home');
   panel.querySelector('[data-another]').href = url.pathname + url.search;
   form.hidden = true;
   const state = document.querySelector('.save-state');

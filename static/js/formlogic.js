@@ -25,6 +25,7 @@
  * - validate() returns {key: [message]} for required answers, types and constraints.
  */
 import { evaluate, toString, truthy } from './expressions.js';
+import { t } from './i18n.js';
 
 const LANG_KEY = 'survey-app-form-lang';
 const DEVICE_KEY = 'survey-app-device'; // shared with form.js's meta.device_id
@@ -601,7 +602,8 @@ class FormLogic {
         const remove = item.querySelector(':scope > [data-remove-repeat]');
         if (remove) {
           remove.hidden = fixed;
-          if (remove.textContent !== `Remove ${title} ${index + 1}`) remove.textContent = `Remove ${title} ${index + 1}`;
+          const words = t('Remove {title} {n}', { title, n: index + 1 });
+          if (remove.textContent !== words) remove.textContent = words;
         }
       });
     }
@@ -636,7 +638,11 @@ class FormLogic {
       const wrapper = message.closest('[data-key]');
       if (wrapper) this.check(wrapper.querySelector('input, select, textarea'));
     }
-    if (persist) storage((s) => s.setItem(LANG_KEY, code));
+    if (persist) {
+      storage((s) => s.setItem(LANG_KEY, code));
+      // One choice per person: the next page from the server follows it (see lang.js).
+      document.cookie = `lang=${code}; max-age=31536000; path=/; samesite=lax`;
+    }
     if (!quiet) this.notify();
   }
 
@@ -690,22 +696,22 @@ class FormLogic {
     if (value === undefined) {
       if (!withRequired || !question.required) return [];
       const own = this.text(question.required_message);
-      return [own ? `This answer is required. ${own}` : 'This answer is required.'];
+      return [own ? `${t('This answer is required.')} ${own}` : t('This answer is required.')];
     }
     const type = question.type;
-    if (type === 'integer' && typeof value !== 'number') return ['Must be a whole number.'];
-    if (type === 'decimal' && typeof value !== 'number') return ['Must be a number.'];
+    if (type === 'integer' && typeof value !== 'number') return [t('Must be a whole number.')];
+    if (type === 'decimal' && typeof value !== 'number') return [t('Must be a number.')];
     if (typeof value === 'number' || type === 'date') {
-      if (question.min !== undefined && question.min !== null && value < question.min) return [`Must be at least ${question.min}.`];
-      if (question.max !== undefined && question.max !== null && value > question.max) return [`Must be at most ${question.max}.`];
+      if (question.min !== undefined && question.min !== null && value < question.min) return [t('Must be at least {n}.', { n: question.min })];
+      if (question.max !== undefined && question.max !== null && value > question.max) return [t('Must be at most {n}.', { n: question.max })];
     }
     if (type === 'text' && typeof value === 'string') {
-      if (question.max_length && value.length > question.max_length) return [`At most ${question.max_length} characters.`];
-      if (question.min_length && value.length < question.min_length) return [`At least ${question.min_length} characters.`];
+      if (question.max_length && value.length > question.max_length) return [t('At most {n} characters.', { n: question.max_length })];
+      if (question.min_length && value.length < question.min_length) return [t('At least {n} characters.', { n: question.min_length })];
     }
     const tree = question.compiled && question.compiled.constraint;
     if (tree && !this.holdsTree(tree, this.context(scope, { self: value }))) {
-      return [this.text(question.constraint_message) || `Does not meet the condition ${question.constraint}.`];
+      return [this.text(question.constraint_message) || t('Does not meet the condition {condition}.', { condition: question.constraint })];
     }
     return [];
   }

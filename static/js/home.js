@@ -9,7 +9,6 @@ import {
   bytes,
   onSyncChange,
   openStore,
-  plural,
   problemSentence,
   registerWorker,
   requestSync,
@@ -19,13 +18,14 @@ import {
   syncSentence,
   when,
 } from './offline.js';
+import { t, tn } from './i18n.js';
 
 const root = document.getElementById('device-records');
 const STATUS_WORDS = {
-  stored: 'received',
-  duplicate: 'received (already there)',
-  conflict: 'received, kept for review (the server had other answers for it)',
-  quarantined: 'received, kept for review (some answers break the survey rules)',
+  stored: t('received'),
+  duplicate: t('received (already there)'),
+  conflict: t('received, kept for review (the server had other answers for it)'),
+  quarantined: t('received, kept for review (some answers break the survey rules)'),
 };
 
 if (root && document.body.dataset.user) start();
@@ -35,9 +35,10 @@ async function start() {
   try {
     store = await openStore();
   } catch (error) {
-    root.querySelector('[data-no-js]').textContent =
+    root.querySelector('[data-no-js]').textContent = t(
       'This browser cannot keep records on the phone (its storage is unavailable). ' +
-      'Forms are sent straight to the server, so keep a connection while you fill them.';
+        'Forms are sent straight to the server, so keep a connection while you fill them.',
+    );
     return;
   }
   root.querySelector('[data-no-js]').hidden = true;
@@ -68,22 +69,22 @@ function element(tag, text, attributes = {}) {
 }
 
 function draftItem(r) {
-  const resume = element('a', 'Resume', {
+  const resume = element('a', t('Resume'), {
     class: 'button',
     href: `/forms/${encodeURIComponent(r.survey)}?draft=${r.id}`,
     'data-resume': r.id,
   });
-  const drop = element('button', 'Discard', {
+  const drop = element('button', t('Discard'), {
     type: 'button',
     class: 'button danger',
     'data-discard': r.id,
-    'aria-label': `Discard draft ${r.id.slice(0, 8)}`,
+    'aria-label': t('Discard draft {ref}', { ref: r.id.slice(0, 8) }),
   });
   const actions = element('span', '', { class: 'record-actions' });
   actions.append(resume, ' ', drop);
   return item([
     element('strong', r.title || r.survey),
-    element('small', ` last changed ${when(r.updated_at)} · ref ${r.id.slice(0, 8)}`),
+    element('small', ' ' + t('last changed {when} · ref {ref}', { when: when(r.updated_at), ref: r.id.slice(0, 8) })),
     actions,
   ]);
 }
@@ -102,25 +103,25 @@ async function render(store) {
   for (const [state, rows] of [['draft', drafts], ['outbox', outbox], ['sent', sent]]) {
     root.querySelector(`[data-count="${state}"]`).textContent = String(rows.length);
   }
-  fill(document.getElementById('drafts-list'), drafts, draftItem, 'No drafts.');
+  fill(document.getElementById('drafts-list'), drafts, draftItem, t('No drafts.'));
   fill(document.getElementById('outbox-list'), outbox, (r) =>
     item([
       element('strong', r.title || r.survey),
-      element('small', ` finished ${when(r.meta && r.meta.finalized_at)} · ref ${r.id.slice(0, 8)}`),
+      element('small', ' ' + t('finished {when} · ref {ref}', { when: when(r.meta && r.meta.finalized_at), ref: r.id.slice(0, 8) })),
       r.problem ? element('p', r.problem, { class: 'error' }) : null,
-    ]), 'Nothing waits to be sent.');
+    ]), t('Nothing waits to be sent.'));
   fill(document.getElementById('sent-list'), sent, (r) =>
     item([
       element('strong', r.title || r.survey),
-      element('small', ` sent ${when(r.sent_at)} · ref ${r.id.slice(0, 8)} · ${STATUS_WORDS[r.status] || r.status}`),
-    ]), 'Nothing sent recently.');
+      element('small', ' ' + t('sent {when} · ref {ref} · {status}', { when: when(r.sent_at), ref: r.id.slice(0, 8), status: STATUS_WORDS[r.status] || r.status })),
+    ]), t('Nothing sent recently.'));
   document.getElementById('sync-summary').textContent = syncSentence(status, outbox.length);
   const problem = document.getElementById('sync-problem');
   const sentence = outbox.length ? problemSentence(status) : '';
   problem.hidden = !sentence;
   problem.textContent = sentence;
   if (status && status.state === 'signin' && outbox.length) {
-    problem.append(' ', element('a', 'Sign in again', { href: '/login?next=/' }));
+    problem.append(' ', element('a', t('Sign in again'), { href: '/login?next=/' }));
   }
   await renderStorage();
 }
@@ -129,9 +130,9 @@ async function renderStorage() {
   const info = await storageInfo();
   const kept =
     info.persisted === true
-      ? 'Kept: the browser will not clear it to make space.'
-      : 'Not guaranteed: the browser may clear it if the phone runs out of space. Send records, or save a backup file, often.';
-  const used = info.usage === null ? '' : ` ${bytes(info.usage)} used of ${bytes(info.quota)}.`;
+      ? t('Kept: the browser will not clear it to make space.')
+      : t('Not guaranteed: the browser may clear it if the phone runs out of space. Send records, or save a backup file, often.');
+  const used = info.usage === null ? '' : ' ' + t('{used} used of {quota}.', { used: bytes(info.usage), quota: bytes(info.quota) });
   const target = document.getElementById('storage-state');
   target.textContent = kept + used;
   target.dataset.persisted = String(info.persisted);
@@ -140,7 +141,7 @@ async function renderStorage() {
 async function syncNow(store) {
   const button = document.getElementById('sync-now');
   button.disabled = true;
-  document.getElementById('sync-summary').textContent = 'Sending…';
+  document.getElementById('sync-summary').textContent = t('Sending…');
   try {
     await requestSync({ includeProblems: true });
   } finally {
@@ -153,14 +154,15 @@ async function discard(event, store) {
   const button = event.target.closest('[data-discard]');
   if (!button) return;
   const id = button.dataset.discard;
-  if (!window.confirm(`Discard draft ${id.slice(0, 8)}? Its answers are deleted from this phone for good.`)) return;
+  if (!window.confirm(t('Discard draft {ref}? Its answers are deleted from this phone for good.', { ref: id.slice(0, 8) }))) return;
   await store.discardDraft(id);
   await render(store);
 }
 
 async function backup() {
   const saved = await saveBackup();
-  document.getElementById('sync-summary').textContent =
-    `Backup file saved: ${plural(saved.submissions, 'record', 'records')} waiting to be sent` +
-    (saved.drafts ? ` and ${plural(saved.drafts, 'draft', 'drafts')}.` : '.');
+  const records = tn(saved.submissions, '1 record', '{n} records');
+  document.getElementById('sync-summary').textContent = saved.drafts
+    ? t('Backup file saved: {records} waiting to be sent and {drafts}.', { records, drafts: tn(saved.drafts, '1 draft', '{n} drafts') })
+    : t('Backup file saved: {records} waiting to be sent.', { records });
 }

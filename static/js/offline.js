@@ -9,6 +9,7 @@
  */
 import './store-core.js';
 import './sync-core.js';
+import { t, tn } from './i18n.js';
 
 const { SurveyStore, SurveySync } = self;
 
@@ -150,10 +151,11 @@ function offerUpdate(worker, policy) {
     banner.id = 'update-ready';
     banner.className = 'update-banner';
     banner.setAttribute('role', 'status');
-    banner.innerHTML =
-      '<p>A new version of the app is ready.' +
-      (policy.beforeUpdate ? ' Your answers are saved on this phone and stay.' : '') +
-      '</p><button type="button" class="button primary" data-apply-update>Update now</button>';
+    banner.innerHTML = '<p></p><button type="button" class="button primary" data-apply-update></button>';
+    banner.querySelector('p').textContent =
+      t('A new version of the app is ready.') +
+      (policy.beforeUpdate ? ' ' + t('Your answers are saved on this phone and stay.') : '');
+    banner.querySelector('[data-apply-update]').textContent = t('Update now');
     (document.querySelector('main') || document.body).prepend(banner);
   }
   banner.querySelector('[data-apply-update]').onclick = async () => {
@@ -225,14 +227,14 @@ export async function saveBackup() {
 /* ---- words ---- */
 
 export function when(iso) {
-  if (!iso) return 'never';
+  if (!iso) return t('never');
   const date = new Date(iso);
   return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 export function bytes(n) {
-  if (n === null || n === undefined) return 'unknown';
-  if (n < 1024) return n + ' bytes';
+  if (n === null || n === undefined) return t('unknown');
+  if (n < 1024) return t('{n} bytes', { n });
   if (n < 1024 * 1024) return (n / 1024).toFixed(0) + ' KB';
   if (n < 1024 * 1024 * 1024) return (n / 1024 / 1024).toFixed(1) + ' MB';
   return (n / 1024 / 1024 / 1024).toFixed(1) + ' GB';
@@ -244,16 +246,16 @@ export function plural(n, one, many) {
 
 /* One sentence for the sync state: how many wait, and when a sync last succeeded. */
 export function syncSentence(status, waiting) {
-  const last = 'Last successful sync: ' + when(status && status.lastSuccess) + '.';
-  if (!waiting) return 'Nothing waits to be sent. ' + last;
-  return plural(waiting, 'record waits', 'records wait') + ' to be sent. ' + last;
+  const last = t('Last successful sync: {when}.', { when: when(status && status.lastSuccess) });
+  if (!waiting) return t('Nothing waits to be sent.') + ' ' + last;
+  return tn(waiting, '1 record waits to be sent.', '{n} records wait to be sent.') + ' ' + last;
 }
 
 export function problemSentence(status) {
   if (!status) return '';
-  if (status.state === 'signin') return 'Sign in again to send your records. They stay on this phone.';
+  if (status.state === 'signin') return t('Sign in again to send your records. They stay on this phone.');
   if (status.state === 'account') return status.message;
-  if (status.state === 'offline') return 'No connection: trying again automatically.';
-  if (status.state === 'error') return 'Sending failed (' + status.message + '): trying again automatically.';
+  if (status.state === 'offline') return t('No connection: trying again automatically.');
+  if (status.state === 'error') return t('Sending failed ({reason}): trying again automatically.', { reason: status.message });
   return '';
 }

@@ -3,7 +3,8 @@
  * caches, so the next account on a shared phone never sees pages rendered for this one.
  * The records themselves stay, in this account's own store, until it signs in again.
  */
-import { openStore, plural, requestSync, saveBackup, user } from './offline.js';
+import { t, tn } from './i18n.js';
+import { openStore, requestSync, saveBackup, user } from './offline.js';
 
 const warning = document.getElementById('signout-warning');
 const form = document.getElementById('signout-form');
@@ -25,18 +26,20 @@ async function showWarning() {
     return;
   }
   const parts = [];
-  if (found.outbox) parts.push(plural(found.outbox, 'record waits', 'records wait') + ' to be sent');
-  if (found.draft) parts.push(plural(found.draft, 'draft is', 'drafts are') + ' not finished');
+  if (found.outbox) parts.push(tn(found.outbox, '1 record waits to be sent', '{n} records wait to be sent'));
+  if (found.draft) parts.push(tn(found.draft, '1 draft is not finished', '{n} drafts are not finished'));
   warning.replaceChildren();
   const text = document.createElement('p');
   text.dataset.counts = `${found.outbox} ${found.draft}`;
-  text.textContent =
-    `On this phone, for ${user}: ${parts.join(', and ')}. They stay here, kept for your account ` +
-    '(nobody else who signs in on this phone can see them), and are sent after you sign in again.';
+  text.textContent = t(
+    'On this phone, for {user}: {counts}. They stay here, kept for your account (nobody ' +
+      'else who signs in on this phone can see them), and are sent after you sign in again.',
+    { user, counts: parts.join(t(', and ')) },
+  );
   const send = document.createElement('button');
   send.type = 'button';
   send.className = 'button';
-  send.textContent = 'Send them now';
+  send.textContent = t('Send them now');
   send.onclick = async () => {
     send.disabled = true;
     await requestSync({ includeProblems: true });
@@ -46,7 +49,7 @@ async function showWarning() {
   const backup = document.createElement('button');
   backup.type = 'button';
   backup.className = 'button';
-  backup.textContent = 'Save a backup file';
+  backup.textContent = t('Save a backup file');
   backup.onclick = () => saveBackup();
   warning.append(text, send, ' ', backup);
   warning.hidden = false;
@@ -87,7 +90,7 @@ if (warning && form && user) {
       const note = document.createElement('p');
       note.className = 'error';
       note.setAttribute('role', 'alert');
-      note.textContent = 'No connection: signing out needs the server. Nothing was changed on this phone.';
+      note.textContent = t('No connection: signing out needs the server. Nothing was changed on this phone.');
       form.querySelector('.error')?.remove();
       form.prepend(note);
       return;

@@ -21,6 +21,15 @@
   const encoder = new TextEncoder();
   const channel = scope.BroadcastChannel ? new scope.BroadcastChannel(CHANNEL) : null;
 
+  /* A message in the page's language (i18n.js puts the page's words in SurveyStrings);
+     the worker has no page, so its messages stay in English. */
+  function say(text, values) {
+    const words = scope.SurveyStrings || {};
+    return (words[text] || text).replace(/\{(\w+)\}/g, (whole, name) =>
+      values && name in values ? String(values[name]) : whole,
+    );
+  }
+
   function payloadOf(record) {
     return {
       id: record.id,
@@ -68,17 +77,17 @@
         headers: { Accept: 'application/json' },
       });
     } catch (error) {
-      return { state: 'offline', message: 'No connection to the server.' };
+      return { state: 'offline', message: say('No connection to the server.') };
     }
     const body = await readJson(response);
     if (!response.ok || !body) {
       return {
         state: 'error',
-        message: 'The server answered ' + response.status + '.',
+        message: say('The server answered {status}.', { status: response.status }),
         retryAfter: retryAfter(response),
       };
     }
-    if (!body.signed_in) return { state: 'signin', message: 'Sign in again to send your records.' };
+    if (!body.signed_in) return { state: 'signin', message: say('Sign in again to send your records.') };
     return { state: 'ok', token: body.csrf_token, user: body.user };
   }
 
@@ -142,7 +151,7 @@
       return finish(store, {
         state: 'account',
         sent,
-        message: 'Signed in as ' + who.user + '; these records belong to ' + store.user + '.',
+        message: say('Signed in as {user}; these records belong to {owner}.', { user: who.user, owner: store.user }),
       });
     }
     while (pending.length) {
@@ -162,7 +171,7 @@
           body: JSON.stringify({ submissions: batch.map(payloadOf) }),
         });
       } catch (error) {
-        return finish(store, { state: 'offline', sent, message: 'The connection was lost.' });
+        return finish(store, { state: 'offline', sent, message: say('The connection was lost.') });
       }
       const body = await readJson(response);
       if (response.ok && body && Array.isArray(body.results)) {
@@ -170,11 +179,11 @@
         batch.forEach((record) => tried.add(record.id)); // an unanswered one waits for next time
         if (channel) channel.postMessage({ type: 'progress', user: store.user, sent });
       } else if (response.status === 401) {
-        return finish(store, { state: 'signin', sent, message: 'Sign in again to send your records.' });
+        return finish(store, { state: 'signin', sent, message: say('Sign in again to send your records.') });
       } else if (response.status === 413 && batch.length > 1) {
         limit = Math.max(1, Math.floor(batch.length / 2));
       } else if (response.status === 413) {
-        await store.markProblem([batch[0].id], 'Too large for the server: save a backup file.');
+        await store.markProblem([batch[0].id], say('Too large for the server: save a backup file.'));
         tried.add(batch[0].id);
       } else if (link && response.status === 403 && refusedByLink(body, batch).length) {
         // The link closed (or was revoked) before these were started: kept, shown, and
@@ -187,14 +196,14 @@
         const refused = refusedItems(body, batch);
         await store.markProblem(
           refused.map((record) => record.id),
-          'The server could not read this record: save a backup file for your coordinator.',
+          say('The server could not read this record: save a backup file for your coordinator.'),
         );
         refused.forEach((record) => tried.add(record.id)); // the rest of the batch goes again
       } else {
         return finish(store, {
           state: 'error',
           sent,
-          message: (body && body.error) || 'The server answered ' + response.status + '.',
+          message: (body && body.error) || say('The server answered {status}.', { status: response.status }),
           retryAfter: retryAfter(response),
         });
       }

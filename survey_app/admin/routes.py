@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from .. import audit
@@ -30,7 +31,7 @@ def users():
         else:
             with write_transaction(db):
                 audit.record(db, "user_created", current_user.id, user.username, role=user.role)
-            flash(f"Added {user.username} ({user.role}).")
+            flash(gettext("Added %(name)s (%(role)s).", name=user.username, role=user.role))
             return redirect(url_for("admin.users"))
     if form.errors:
         status = 400
@@ -46,7 +47,7 @@ def users():
 def _target(user_id: int):
     user = get_user(get_db(), user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext("No such user."))
     return user
 
 
@@ -57,7 +58,7 @@ def toggle_active(user_id: int):
     db = get_db()
     user = _target(user_id)
     if user.id == current_user.id:
-        raise BadRequest("You cannot disable your own account.")
+        raise BadRequest(gettext("You cannot disable your own account."))
     set_active(db, user.id, not user.active)
     with write_transaction(db):
         audit.record(
@@ -66,7 +67,10 @@ def toggle_active(user_id: int):
             current_user.id,
             user.username,
         )
-    flash(f"{user.username} is now {'enabled' if not user.active else 'disabled'}.")
+    if user.active:
+        flash(gettext("%(name)s is now disabled.", name=user.username))
+    else:
+        flash(gettext("%(name)s is now enabled.", name=user.username))
     return redirect(url_for("admin.users"))
 
 
@@ -78,12 +82,12 @@ def set_password(user_id: int):
     user = _target(user_id)
     form = ResetPasswordForm()
     if not form.validate_on_submit():
-        raise BadRequest("The new password is not acceptable.", form.errors)
+        raise BadRequest(gettext("The new password is not acceptable."), form.errors)
     try:
         reset_password(db, user.id, form.password.data)
     except UserError as exc:
         raise BadRequest(str(exc)) from exc
     with write_transaction(db):
         audit.record(db, "password_reset", current_user.id, user.username)
-    flash(f"New password set for {user.username}.")
+    flash(gettext("New password set for %(name)s.", name=user.username))
     return redirect(url_for("admin.users"))

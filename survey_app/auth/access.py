@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 
 from flask import redirect, request, url_for
+from flask_babel import gettext
 from flask_login import LoginManager, current_user
 
 from ..errors import Forbidden, Unauthorized, wants_json
@@ -31,10 +32,10 @@ def access(*roles: str) -> Callable:
             if ANYONE not in roles:
                 if not current_user.is_authenticated:
                     if wants_json():
-                        raise Unauthorized("Sign in first (your session may have expired).")
+                        raise Unauthorized(gettext("Sign in first (your session may have expired)."))
                     return redirect(url_for("auth.login", next=request.full_path))
                 if current_user.role != "admin" and current_user.role not in roles:
-                    raise Forbidden("Your account may not do this.")
+                    raise Forbidden(gettext("Your account may not do this."))
             return view(*args, **kwargs)
 
         wrapper.access_roles = tuple(roles)

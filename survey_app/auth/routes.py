@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
@@ -41,7 +42,7 @@ def login():
         if user:
             login_user(user, remember=True)
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("Wrong username or password, or the account is disabled.")
+        form.password.errors.append(gettext("Wrong username or password, or the account is disabled."))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 
@@ -54,6 +55,6 @@ def logout():
     if request.method == "POST" and form.validate_on_submit():
         if current_user.is_authenticated:
             logout_user()
-        flash("You are signed out.")
+        flash(gettext("You are signed out."))
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html", form=form)

@@ -6,13 +6,25 @@ from flask import request
 
 
 def pick_language(definition: dict) -> str:
-    """``?lang=`` if the survey has it, else the browser's preference, else the default."""
+    """``?lang=``, the posted ``_lang`` or the person's remembered choice (the ``lang``
+    cookie) if the survey has it, else the browser's preference, else the default.
+
+    The page's interface then speaks the same language, when it has it.
+    """
+    from ..languages import chosen_language, use_page_language
+
     languages = definition.get("languages") or [definition["default_language"]]
-    asked = request.args.get("lang") or request.form.get("_lang")
-    if asked in languages:
-        return asked
-    best = request.accept_languages.best_match(languages)
-    return best or definition["default_language"]
+    language = next(
+        (
+            asked
+            for asked in (request.args.get("lang"), request.form.get("_lang"), chosen_language())
+            if asked in languages
+        ),
+        None,
+    )
+    language = language or request.accept_languages.best_match(languages) or definition["default_language"]
+    use_page_language(language)
+    return language
 
 
 def translate(text, language: str, default_language: str = "en") -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ..auth.access import ALL_ROLES, access
@@ -28,7 +29,7 @@ bp = Blueprint("capture", __name__)
 def _definition_or_404(survey_id: str, version: str | None = None) -> dict:
     definition = get_definition(get_db(), survey_id, version)
     if definition is None:
-        raise NotFound(f"There is no survey {survey_id!r}.")
+        raise NotFound(gettext("There is no survey %(survey)r.", survey=survey_id))
     return definition
 
 

@@ -1,5 +1,6 @@
 """Upload forms (flask-wtf, CSRF on): an XLSForm workbook, a location-list CSV."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, SubmitField
@@ -7,17 +8,17 @@ from wtforms import BooleanField, SelectField, SubmitField
 
 class XLSFormUpload(FlaskForm):
     file = FileField(
-        "XLSForm workbook (.xlsx)",
-        validators=[FileRequired("Choose a file."), FileAllowed(["xlsx"], "Choose an .xlsx file.")],
+        _l("XLSForm workbook (.xlsx)"),
+        validators=[FileRequired(_l("Choose a file.")), FileAllowed(["xlsx"], _l("Choose an .xlsx file."))],
     )
-    check_only = BooleanField("Only check the form, do not publish it")
-    submit = SubmitField("Import")
+    check_only = BooleanField(_l("Only check the form, do not publish it"))
+    submit = SubmitField(_l("Import"))
 
 
 class LocationsUpload(FlaskForm):
-    survey = SelectField("Survey")
+    survey = SelectField(_l("Survey"))
     file = FileField(
-        "Location list (.csv, UTF-8)",
-        validators=[FileRequired("Choose a file."), FileAllowed(["csv"], "Choose a .csv file.")],
+        _l("Location list (.csv, UTF-8)"),
+        validators=[FileRequired(_l("Choose a file.")), FileAllowed(["csv"], _l("Choose a .csv file."))],
     )
-    submit = SubmitField("Publish a new version with these lists")
+    submit = SubmitField(_l("Publish a new version with these lists"))

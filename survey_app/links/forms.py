@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -10,26 +11,26 @@ from .model import LABEL_MAX, MAX_SUBMISSIONS_LIMIT
 
 
 class NewLinkForm(FlaskForm):
-    survey = SelectField("Survey", validators=[DataRequired()])
+    survey = SelectField(_l("Survey"), validators=[DataRequired(_l("This field is required."))])
     label = StringField(
-        "Label (who the link is for)",
-        validators=[DataRequired(), Length(max=LABEL_MAX)],
-        description="For example: Likoni women's group, March. Shown only to coordinators.",
+        _l("Label (who the link is for)"),
+        validators=[DataRequired(_l("This field is required.")), Length(max=LABEL_MAX)],
+        description=_l("For example: Likoni women's group, March. Shown only to coordinators."),
     )
     expires = DateField(
-        "Last day it works (optional)",
+        _l("Last day it works (optional)"),
         validators=[Optional()],
-        description="Leave empty for no end date. The link closes at the end of this day (UTC).",
+        description=_l("Leave empty for no end date. The link closes at the end of this day (UTC)."),
     )
     max_submissions = IntegerField(
-        "Most answers it takes (optional)",
+        _l("Most answers it takes (optional)"),
         validators=[Optional(), NumberRange(min=1, max=MAX_SUBMISSIONS_LIMIT)],
-        description="Leave empty for no limit.",
+        description=_l("Leave empty for no limit."),
     )
-    submit = SubmitField("Create link")
+    submit = SubmitField(_l("Create link"))
 
 
 class LinkActionForm(FlaskForm):
     """Pause, resume or revoke: a button whose only field is the CSRF token."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))

@@ -1,8 +1,10 @@
 """The public pages of a link: the form (no account), its no-JavaScript post, thanks, closed.
 
 The token in the URL is the only credential: it lets anyone fill one survey and read
-nothing else. These views never use the session, set no cookie, and ignore a signed-in
-account on the same phone, so a record made through a link belongs to no one. A posted
+nothing else. These views never use the session, set no cookie (but the ``lang`` cookie
+when the person picks a language: a preference shared by a whole group, see
+``survey_app/languages``), and ignore a signed-in account on the same phone, so a record
+made through a link belongs to no one. A posted
 form with the honeypot filled is answered like a success and not stored.
 """
 
@@ -19,6 +21,7 @@ from ..capture.formdata import form_answers
 from ..capture.i18n import direction
 from ..capture.routes import _with_extra_instance
 from ..db import get_db
+from ..languages import chosen_language, use_page_language
 from ..surveys.registry import get_definition
 from ..surveys.validation import validate_submission
 from ..sync.ingest import Origin, ingest
@@ -42,6 +45,7 @@ def token_is_credential(view):
 
 def page_context(definition: dict | None, language: str) -> dict:
     """What every public template needs: its language, direction and fixed texts."""
+    use_page_language(language)  # the interface speaks the survey's language too
     return {
         "lang": language,
         "text_lang": language if has_language(language) else "en",
@@ -53,14 +57,16 @@ def page_context(definition: dict | None, language: str) -> dict:
 
 
 def pick_public_language(definition: dict | None) -> str:
-    """``?lang=`` or the posted ``_lang`` if the survey has it, else the browser's, else the default."""
+    """``?lang=``, the posted ``_lang`` or the remembered choice if the survey has it, else
+    the browser's, else the default."""
     if not definition:
         best = request.accept_languages.best_match(["en", "fr", "ar", "sw"])
-        return request.args.get("lang") if request.args.get("lang") in LANGUAGE_NAMES else best or "en"
+        chosen = chosen_language()
+        return chosen if chosen in LANGUAGE_NAMES else best or "en"
     languages = definition.get("languages") or [definition["default_language"]]
-    asked = request.args.get("lang") or request.form.get("_lang")
-    if asked in languages:
-        return asked
+    for asked in (request.args.get("lang"), request.form.get("_lang"), chosen_language()):
+        if asked in languages:
+            return asked
     return request.accept_languages.best_match(languages) or definition["default_language"]
 
 

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 
 from ..auth.access import STAFF, access
@@ -83,7 +84,11 @@ def index():
             except LinkError as exc:
                 form.label.errors = [*form.label.errors, str(exc)]
             else:
-                flash(f"Link “{link.label}” created. Print it or share the address below.")
+                flash(
+                    gettext(
+                        "Link “%(label)s” created. Print it or share the address below.", label=link.label
+                    )
+                )
                 return redirect(url_for("links.detail", link_id=link.id))
         status_code = 400
     links = list_links(db)
@@ -106,7 +111,7 @@ def detail(link_id: int):
         link_status=status(link),
         definition=definition,
         url=url,
-        qr=qr_svg(url, f"QR code for {url}") if url else None,
+        qr=qr_svg(url, gettext("QR code for %(url)s", url=url)) if url else None,
         languages=languages,
         language_names=LANGUAGE_NAMES,
         print_text=text,
@@ -120,7 +125,7 @@ def qr_download(link_id: int):
     """The QR code alone, as an SVG file for flyers."""
     link = _link_or_404(link_id)
     if not link.token:
-        raise NotFound("This link was revoked; it has no QR code any more.")
+        raise NotFound(gettext("This link was revoked; it has no QR code any more."))
     svg = qr_svg(public_url(link.token), link.label, inline=False)
     return Response(
         svg,
@@ -135,15 +140,19 @@ def change(link_id: int, action: str):
     """Pause (records started before still count), resume, or revoke (final) a link."""
     form = LinkActionForm()
     if not form.validate_on_submit():
-        raise BadRequest("The form expired. Reload the page and try again.", form.errors)
+        raise BadRequest(gettext("The form expired. Reload the page and try again."), form.errors)
     try:
         link = change_state(get_db(), link_id, action, current_user.id)
     except LinkError as exc:
         if get_link(get_db(), link_id) is None:
             raise NotFound(str(exc)) from exc
         raise BadRequest(str(exc)) from exc
-    done = {"pause": "paused", "resume": "resumed", "revoke": "revoked"}[action]
-    flash(f"Link “{link.label}” {done}.")
+    done = {
+        "pause": gettext("Link “%(label)s” paused.", label=link.label),
+        "resume": gettext("Link “%(label)s” resumed.", label=link.label),
+        "revoke": gettext("Link “%(label)s” revoked.", label=link.label),
+    }
+    flash(done[action])
     if request.form.get("next") == "detail":
         return redirect(url_for("links.detail", link_id=link.id))
     return redirect(url_for("links.index"))

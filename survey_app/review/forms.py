@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,30 +14,30 @@ from .states import MAX_COMMENT
 
 class ReviewForm(FlaskForm):
     state = SelectField(
-        "Review state",
+        _l("Review state"),
         choices=[SelectChoice(s, STATE_LABELS[s]) for s in REVIEW_STATES],
         validators=[DataRequired()],
     )
-    comment = TextAreaField("Comment (optional)", validators=[Optional(), Length(max=MAX_COMMENT)])
-    submit = SubmitField("Save review")
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=MAX_COMMENT)])
+    submit = SubmitField(_l("Save review"))
 
 
 class CorrectionForm(FlaskForm):
-    answers = TextAreaField("Answers (JSON)", validators=[DataRequired(), Length(max=1_000_000)])
+    answers = TextAreaField(_l("Answers (JSON)"), validators=[DataRequired(), Length(max=1_000_000)])
     comment = TextAreaField(
-        "Why this correction (optional)", validators=[Optional(), Length(max=MAX_COMMENT)]
+        _l("Why this correction (optional)"), validators=[Optional(), Length(max=MAX_COMMENT)]
     )
-    submit = SubmitField("Check and save the correction")
+    submit = SubmitField(_l("Check and save the correction"))
 
 
 class ResolveForm(FlaskForm):
     decision = RadioField(
-        "Decision",
+        _l("Decision"),
         choices=[
-            SelectChoice("keep", "Keep the stored answers"),
-            SelectChoice("adopt", "Use this copy's answers instead"),
+            SelectChoice("keep", _l("Keep the stored answers")),
+            SelectChoice("adopt", _l("Use this copy's answers instead")),
         ],
         validators=[DataRequired()],
     )
-    comment = TextAreaField("Comment (optional)", validators=[Optional(), Length(max=MAX_COMMENT)])
-    submit = SubmitField("Decide")
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=MAX_COMMENT)])
+    submit = SubmitField(_l("Decide"))

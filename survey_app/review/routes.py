@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ..auth.access import STAFF, access
@@ -51,9 +52,9 @@ def review(submission_id: str):
     """Set a record's review state, with an optional comment kept in its history."""
     form = ReviewForm()
     if not form.validate_on_submit():
-        raise BadRequest("Choose a review state.", _form_errors(form))
+        raise BadRequest(gettext("Choose a review state."), _form_errors(form))
     change = set_state(get_db(), submission_id, form.state.data, form.comment.data, current_user.id)
-    flash(f"Review saved: {STATE_LABELS[change.to_state]}.")
+    flash(gettext("Review saved: %(state)s.", state=STATE_LABELS[change.to_state]))
     return redirect(url_for("coordinator.submission", submission_id=submission_id))
 
 
@@ -80,7 +81,9 @@ def correction(submission_id: str):
         if not problems:
             problems = correct(db, submission_id, answers, form.comment.data, current_user.id)
             if not problems:
-                flash("Correction saved: the record is valid now, and its original answers are kept.")
+                flash(
+                    gettext("Correction saved: the record is valid now, and its original answers are kept.")
+                )
                 return redirect(url_for("coordinator.submission", submission_id=submission_id))
         status = 400
     return (
@@ -102,7 +105,7 @@ def resolve_conflict(conflict_id: str):
     """Keep the stored answers or adopt the conflicting copy (the replaced ones are kept)."""
     form = ResolveForm(prefix=f"c{conflict_id}")
     if not form.validate_on_submit():
-        raise BadRequest("Choose keep or adopt.", _form_errors(form))
+        raise BadRequest(gettext("Choose keep or adopt."), _form_errors(form))
     submission_id = resolve(get_db(), conflict_id, form.decision.data, form.comment.data, current_user.id)
-    flash("Conflict decided.")
+    flash(gettext("Conflict decided."))
     return redirect(url_for("coordinator.submission", submission_id=submission_id))

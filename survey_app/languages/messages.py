@@ -1,0 +1,223 @@
+"""Interface words that are not in a template: the phone's scripts, and validation messages.
+
+Scripts (``static/js``) are cached on the phone and run offline, so they cannot ask the
+server for words: each page carries the ones its scripts need, translated, in
+``<script type="application/json" id="ui-strings">`` (rendered by ``base.html``), and
+``static/js/i18n.js`` looks them up by their English text, falling back to it. ``{n}``
+style placeholders are filled in by the script. Only words that differ from English are
+sent, so an English page carries an empty object.
+
+Validation messages (``surveys/validation.py``) are stored in English with quarantined
+records, where coordinators read them; a person re-shown a form sees them translated at
+display time by ``ui_message`` (the messages with a fixed shape; any other stays English).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask_babel import gettext
+
+
+def N_(text: str) -> str:
+    """Mark a text for extraction (pybabel's default keywords include ``N_``)."""
+    return text
+
+
+JS_STRINGS: tuple[str, ...] = (
+    # offline.js: sync state, update offer, sizes and times
+    N_("never"),
+    N_("unknown"),
+    N_("{n} bytes"),
+    N_("Last successful sync: {when}."),
+    N_("Nothing waits to be sent."),
+    N_("1 record waits to be sent."),
+    N_("{n} records wait to be sent."),
+    N_("Sign in again to send your records. They stay on this phone."),
+    N_("No connection: trying again automatically."),
+    N_("Sending failed ({reason}): trying again automatically."),
+    N_("A new version of the app is ready."),
+    N_("Your answers are saved on this phone and stay."),
+    N_("Update now"),
+    # home.js: records on this phone
+    N_("received"),
+    N_("received (already there)"),
+    N_("received, kept for review (the server had other answers for it)"),
+    N_("received, kept for review (some answers break the survey rules)"),
+    N_(
+        "This browser cannot keep records on the phone (its storage is unavailable). "
+        "Forms are sent straight to the server, so keep a connection while you fill them."
+    ),
+    N_("Resume"),
+    N_("Discard"),
+    N_("Discard draft {ref}"),
+    N_("last changed {when} · ref {ref}"),
+    N_("finished {when} · ref {ref}"),
+    N_("sent {when} · ref {ref} · {status}"),
+    N_("No drafts."),
+    N_("Nothing waits to be sent."),
+    N_("Nothing sent recently."),
+    N_("Sign in again"),
+    N_("Kept: the browser will not clear it to make space."),
+    N_(
+        "Not guaranteed: the browser may clear it if the phone runs out of space. "
+        "Send records, or save a backup file, often."
+    ),
+    N_("{used} used of {quota}."),
+    N_("Sending…"),
+    N_("Discard draft {ref}? Its answers are deleted from this phone for good."),
+    N_("Backup file saved: {records} waiting to be sent."),
+    N_("Backup file saved: {records} waiting to be sent and {drafts}."),
+    N_("1 record"),
+    N_("{n} records"),
+    N_("1 draft"),
+    N_("{n} drafts"),
+    # signout.js
+    N_("1 record waits to be sent"),
+    N_("{n} records wait to be sent"),
+    N_("1 draft is not finished"),
+    N_("{n} drafts are not finished"),
+    N_(
+        "On this phone, for {user}: {counts}. They stay here, kept for your account (nobody "
+        "else who signs in on this phone can see them), and are sent after you sign in again."
+    ),
+    N_(", and "),
+    N_("Send them now"),
+    N_("Save a backup file"),
+    N_("No connection: signing out needs the server. Nothing was changed on this phone."),
+    # form.js: saving, finishing, problems
+    N_(
+        "This phone cannot save drafts here (its browser storage is unavailable). "
+        "Nothing you type is kept until you press “Finish and send” with a connection."
+    ),
+    N_(
+        "This phone is almost out of space: drafts may not be saved. "
+        "Free some space, or send your records before starting a new one."
+    ),
+    N_("That record is already finished; this is a new one."),
+    N_("That draft is not on this phone; this is a new record."),
+    N_("Draft restored from this phone."),
+    N_("Answers are saved on this phone as you type."),
+    N_("Saved on this phone at {time}."),
+    N_("This record was already finished in another window; changes here are not kept."),
+    N_("Could not save on this phone ({reason}). Free some space, then keep typing."),
+    N_("This answer is required."),
+    N_("Please check 1 answer"),
+    N_("Please check {n} answers"),
+    N_("Could not put the record in the outbox ({reason}). Sending it straight to the server."),
+    N_("Saved in the outbox"),
+    N_(
+        "The record is on this phone (reference {ref}) and will be sent as soon as there is "
+        "a connection. You can close the app."
+    ),
+    N_("Start another"),
+    N_("Home"),
+    # formlogic.js: the same checks as the server, on the phone
+    N_("Must be a whole number."),
+    N_("Must be a number."),
+    N_("Must be at least {n}."),
+    N_("Must be at most {n}."),
+    N_("At most {n} characters."),
+    N_("At least {n} characters."),
+    N_("Does not meet the condition {condition}."),
+    N_("Remove {title} {n}"),
+    # sync-core.js (on the page; the service worker has no page and speaks English)
+    N_("No connection to the server."),
+    N_("The server answered {status}."),
+    N_("Sign in again to send your records."),
+    N_("The connection was lost."),
+    N_("Too large for the server: save a backup file."),
+    N_("The server could not read this record: save a backup file for your coordinator."),
+    N_("Signed in as {user}; these records belong to {owner}."),
+)
+
+
+# Words the templates show for stored codes (a role, a link's state): the codes stay English.
+ROLE_LABELS = {"admin": N_("Admin"), "coordinator": N_("Coordinator"), "facilitator": N_("Facilitator")}
+LINK_STATES = {
+    "active": N_("active"),
+    "paused": N_("paused"),
+    "expired": N_("expired"),
+    "full": N_("full"),
+    "revoked": N_("revoked"),
+}
+
+
+def role_label(role: str) -> str:
+    return gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
+def link_state(state: str) -> str:
+    return gettext(LINK_STATES[state]) if state in LINK_STATES else state
+
+
+def js_strings() -> dict[str, str]:
+    """The scripts' words in the current language, by English text (only those that differ)."""
+    found = {}
+    for text in JS_STRINGS:
+        translated = gettext(text)
+        if translated != text:
+            found[text] = translated
+    return found
+
+
+# Validation messages: (pattern of the English message, its translation as a function of
+# the pattern's groups). The msgids are written out so pybabel extracts them.
+_MESSAGES: list[tuple[re.Pattern[str], Callable[[dict[str, str]], str]]] = [
+    (re.compile(r"This answer is required\.(?: (?P<rest>.+))?"), lambda m: _required(m)),
+    (re.compile(r"Must be text\."), lambda m: gettext("Must be text.")),
+    (re.compile(r"At most (?P<n>\d+) characters\."), lambda m: gettext("At most %(n)s characters.", **m)),
+    (re.compile(r"At least (?P<n>\d+) characters\."), lambda m: gettext("At least %(n)s characters.", **m)),
+    (re.compile(r"Must be a whole number\."), lambda m: gettext("Must be a whole number.")),
+    (re.compile(r"Must be a number\."), lambda m: gettext("Must be a number.")),
+    (
+        re.compile(r"Must be between (?P<low>\S+) and (?P<high>\S+)\."),
+        lambda m: gettext("Must be between %(low)s and %(high)s.", **m),
+    ),
+    (
+        re.compile(r"Must be in steps of (?P<step>\S+)\."),
+        lambda m: gettext("Must be in steps of %(step)s.", **m),
+    ),
+    (re.compile(r"Must be at least (?P<n>\S+)\."), lambda m: gettext("Must be at least %(n)s.", **m)),
+    (re.compile(r"Must be at most (?P<n>\S+)\."), lambda m: gettext("Must be at most %(n)s.", **m)),
+    (re.compile(r"Not one of the choices\."), lambda m: gettext("Not one of the choices.")),
+    (re.compile(r"Must be a list of choices\."), lambda m: gettext("Must be a list of choices.")),
+    (re.compile(r"A choice is repeated\."), lambda m: gettext("A choice is repeated.")),
+    (re.compile(r"Must be a date \(YYYY-MM-DD\)\."), lambda m: gettext("Must be a date (YYYY-MM-DD).")),
+    (re.compile(r"Must be a time \(HH:MM\)\."), lambda m: gettext("Must be a time (HH:MM).")),
+    (
+        re.compile(r"Must be a date and time \(ISO 8601\)\."),
+        lambda m: gettext("Must be a date and time (ISO 8601)."),
+    ),
+    (re.compile(r'Must be "OK"\.'), lambda m: gettext('Must be "OK".')),
+    (re.compile(r"Must be a single value\."), lambda m: gettext("Must be a single value.")),
+    (re.compile(r"Location values must be numbers\."), lambda m: gettext("Location values must be numbers.")),
+    (
+        re.compile(r"Latitude or longitude out of range\."),
+        lambda m: gettext("Latitude or longitude out of range."),
+    ),
+    (
+        re.compile(r"Answered, but 'other' was not chosen\."),
+        lambda m: gettext("Answered, but 'other' was not chosen."),
+    ),
+    (
+        re.compile(r"Does not meet the condition (?P<condition>.+)\."),
+        lambda m: gettext("Does not meet the condition %(condition)s.", **m),
+    ),
+]
+
+
+def _required(groups: dict[str, str]) -> str:
+    plain = gettext("This answer is required.")
+    # The rest is the form author's own message, already in the survey's language.
+    return f"{plain} {groups['rest']}" if groups.get("rest") else plain
+
+
+def ui_message(message: str) -> str:
+    """A validation message in the interface language when its shape is known, else as is."""
+    for pattern, translate in _MESSAGES:
+        match = pattern.fullmatch(message)
+        if match:
+            return translate({k: v for k, v in match.groupdict().items() if v is not None})
+    return message

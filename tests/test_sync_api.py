@@ -239,3 +239,26 @@ def test_an_older_version_is_validated_against_itself(app, api, db):
     assert api({"submissions": [old]}).json["results"][0]["status"] == "stored"
     new = item(version="2")
     assert api({"submissions": [new]}).json["results"][0]["status"] == "quarantined"
+
+
+def test_a_lone_surrogate_is_stored_exactly_not_a_500(api, db):
+    record = item(feedback_answers(biggest_difference="broken emoji \ud83d"))
+    body = json.dumps({"submissions": [record]})  # ASCII JSON with the \\ud83d escape, as JS sends it
+    response = api(body, raw=True)
+    assert response.status_code == 200
+    assert response.json["results"][0]["status"] == "stored"
+    stored = json.loads(db.execute("SELECT data FROM submissions WHERE id = ?", [record["id"]]).fetchone()[0])
+    assert stored["biggest_difference"] == "broken emoji \ud83d"
+    assert api(body, raw=True).json["results"][0]["status"] == "duplicate"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "ndjson", "xlsx", "geojson"])
+def test_a_lone_surrogate_does_not_break_exports(api, client, auth, fmt):
+    record = item(feedback_answers(biggest_difference="broken emoji \ud83d"))
+    api(json.dumps({"submissions": [record]}), raw=True)
+    auth.login("coordinator")
+    response = client.get(f"/api/v1/surveys/community_feedback/submissions.{fmt}")
+    assert response.status_code == 200
+    body = response.get_data()
+    if fmt in ("csv", "json", "ndjson"):
+        assert "broken emoji" in body.decode("utf-8")

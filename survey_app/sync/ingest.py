@@ -31,7 +31,18 @@ class Origin:
 
 
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The one JSON text of a value: sorted keys, no spaces, readable UTF-8.
+
+    A lone surrogate (a phone's string cut in the middle of an emoji, sent as
+    ``"\\ud800"``) cannot be stored as UTF-8; such a value keeps its JSON escapes, so it
+    is still stored exactly and reads back as what was sent.
+    """
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return text
 
 
 def content_hash(item: dict) -> str:

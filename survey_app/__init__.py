@@ -59,6 +59,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
 
     @app.before_request
+    def pages_take_forms_not_json():
+        # flask-wtf reads a JSON body as form data and fails on anything but an object;
+        # pages take HTML forms, so JSON sent to one is refused plainly (the API takes JSON).
+        if request.method == "POST" and request.is_json and not request.path.startswith("/api/"):
+            from .errors import AppError
+
+            raise AppError("This page takes a form, not JSON.", status=415)
+
+    @app.before_request
     def protect_forms():
         # Browsers must prove the request came from our page; token-authenticated
         # scripts carry no cookie, so cross-site forgery does not apply to them.

@@ -20,7 +20,7 @@ JUNK_BODIES = [
     ("application/json", b'{"submissions": [{"id": null}]}'),
     ("application/json", b"[1, 2, 3]"),
     ("application/json", b'"\\ud800"'),
-    ("application/x-www-form-urlencoded", b"label=%00%ff&expires=yesterday&max=-5&state=zz&comment=" + b"c" * 3000),
+    ("application/x-www-form-urlencoded", b"label=%00%ff&expires=yesterday&max=-5&comment=" + b"c" * 3000),
     ("multipart/form-data; boundary=xx", b"--xx\r\nContent-Disposition: form-data; name=file\r\n\r\n--"),
     ("text/plain", b"\xff\xfe\x00"),
 ]

@@ -66,9 +66,12 @@ def page_survey(db: Database) -> tuple[list[dict], str | None, dict | None]:
 
 
 def page_language(definition: dict | None) -> str:
-    """``?lang=`` when the survey has it, else the survey's default language."""
+    """``?lang=``, else the person's language (the ``lang`` cookie, see survey_app/languages),
+    when the survey has it; else the survey's default language."""
     if not definition:
         return "en"
     languages = definition.get("languages") or [definition["default_language"]]
-    asked = request.args.get("lang")
-    return asked if asked in languages else definition["default_language"]
+    for asked in (request.args.get("lang"), request.cookies.get("lang")):
+        if asked in languages:
+            return asked
+    return definition["default_language"]

@@ -16,9 +16,10 @@ interface language. The catalogues live in ``survey_app/translations`` (see READ
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, g, has_request_context, request
+from flask import Blueprint, Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale, refresh
 
 from ..capture.i18n import direction
@@ -99,8 +100,6 @@ def remember_choice(response):
         and response.mimetype == "text/html"
         and response.status_code < 400
     ):
-        from flask import current_app
-
         response.set_cookie(
             COOKIE,
             asked,
@@ -143,7 +142,5 @@ def state_label(state: str) -> str:
     return str(STATE_LABELS.get(state, state))
 
 
-def _fallback_dir(app: Flask):
-    from pathlib import Path
-
+def _fallback_dir(app: Flask) -> Path:
     return Path(app.instance_path) / "translations"

@@ -49,9 +49,7 @@ def parse_json_body(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise BadRequest("The request body is not UTF-8.") from exc
     except json.JSONDecodeError as exc:
-        raise BadRequest(
-            f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}."
-        ) from exc
+        raise BadRequest(f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from exc
 
 
 def parse_batch(body: Any, max_items: int) -> list[dict]:

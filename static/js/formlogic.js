@@ -25,6 +25,7 @@
  * - validate() returns {key: [message]} for required answers, types and constraints.
  */
 import { evaluate, toString, truthy } from './expressions.js';
+import { fieldId, instanceFromTemplate } from './formread.js';
 import { t } from './i18n.js';
 
 const LANG_KEY = 'survey-app-form-lang';
@@ -35,9 +36,7 @@ const NO_ANSWER = new Set(['group', 'repeat', 'note', 'calculate', 'image', 'aud
 const RTL = new Set(['ar', 'fa', 'he', 'ur']);
 const instances = new WeakMap();
 
-export function fieldId(key) {
-  return 'f-' + key.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
-}
+export { fieldId };
 
 export function attachLogic(form, options = {}) {
   let logic = instances.get(form);
@@ -534,23 +533,11 @@ class FormLogic {
   // -- repeats -----------------------------------------------------------------------------
 
   addInstance(fieldset, { quiet = false } = {}) {
-    const template = fieldset.querySelector(':scope > template[data-repeat-template]');
     const list = fieldset.querySelector(':scope > .repeat-items');
     const index = this.items(fieldset).length;
-    if (!template || !list || index >= MAX_REPEAT) return null;
-    const from = template.dataset.forKey;
-    const placeholder = template.dataset.placeholder;
-    const key = fieldset.dataset.key;
-    const html = template.innerHTML
-      .split(`${from}[${placeholder}]`)
-      .join(`${key}[${index}]`)
-      .split(`${fieldId(from)}-${placeholder}-`)
-      .join(`${fieldId(key)}-${index}-`)
-      .split(`data-index="${placeholder}"`)
-      .join(`data-index="${index}"`);
-    const holder = document.createElement('template');
-    holder.innerHTML = html.trim();
-    const item = holder.content.firstElementChild;
+    if (!list || index >= MAX_REPEAT) return null;
+    const item = instanceFromTemplate(fieldset, index);
+    if (!item) return null;
     list.append(item);
     const counter = fieldset.querySelector(':scope > [data-repeat-count]');
     if (counter) counter.value = String(index + 1);

@@ -184,6 +184,14 @@ function instances(fieldset) {
 /* A new instance from the repeat's <template> (rendered by the server with a placeholder
    for the index), or null when the page has none. */
 function fromTemplate(fieldset, index) {
+  const item = instanceFromTemplate(fieldset, index);
+  if (item) numberInstance(item, index);
+  return item;
+}
+
+/* The repeat's <template> filled in for one index (names, ids, data-index), not yet in
+   the page; null when the page has no template. Shared with formlogic.js. */
+export function instanceFromTemplate(fieldset, index) {
   const template = fieldset.querySelector(':scope > template[data-repeat-template]');
   if (!template) return null;
   const from = template.dataset.forKey;
@@ -198,9 +206,7 @@ function fromTemplate(fieldset, index) {
     .join(`data-index="${index}"`);
   const holder = document.createElement('template');
   holder.innerHTML = html.trim();
-  const item = holder.content.firstElementChild;
-  numberInstance(item, index);
-  return item;
+  return holder.content.firstElementChild;
 }
 
 /* Show the instance's 1-based number in its title and remove button. */

@@ -20,6 +20,7 @@ from ..exports.rows import count_matching
 from ..exports.service import FORMATS
 from ..review import conflicts as conflict_store
 from ..review.corrections import corrections
+from ..review.derived_index import refresh_before_read
 from ..review.filters import STATE_LABELS, parse_filters
 from ..review.forms import ResolveForm, ReviewForm
 from ..review.states import history
@@ -28,6 +29,7 @@ from .answers import answers, side_by_side
 from .options import LANGUAGE_NAMES, filter_options, page_language, page_survey
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinate")
+bp.before_request(refresh_before_read)  # index records synced since the last read
 
 PAGE_SIZE = 50
 PAGE_PARAMS = ("survey", "lang", "after", "before")

@@ -12,12 +12,14 @@ from ..auth.access import STAFF, access
 from ..coordinator.options import LANGUAGE_NAMES, filter_options, page_language, page_survey
 from ..db import get_db
 from ..errors import BadRequest, NotFound
+from ..review.derived_index import refresh_before_read
 from ..review.filters import parse_filters
 from ..surveys.registry import get_definition
 from . import views
 from .summary import summarise
 
 bp = Blueprint("dashboard", __name__)
+bp.before_request(refresh_before_read)  # index records synced since the last read
 
 PAGE_PARAMS = ("survey", "lang")
 

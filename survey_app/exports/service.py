@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from .. import audit
 from ..db import write_transaction
 from ..errors import BadRequest, NotFound
+from ..review.derived_index import catch_up
 from ..review.filters import Filters, parse_filters
 from ..surveys.registry import current_version, get_definition
 from .csv_export import csv_chunks
@@ -120,6 +121,7 @@ def prepare(
         raise BadRequest(f"Unknown format {fmt_name!r}.", {"format": list(FORMATS)})
     filters = parse_filters(db, survey_id, args, allowed_extra=OPTION_NAMES)
     language = read_options(fmt, get_definition(db, survey_id), args)
+    catch_up(db)  # records synced since the last read: indexed before the snapshot starts
     snapshot = Snapshot(database, timeout_ms)
     try:
         count = count_matching(snapshot.db, filters)

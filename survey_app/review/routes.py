@@ -19,11 +19,13 @@ from ..surveys.registry import get_definition
 from . import queues
 from .conflicts import resolve
 from .corrections import correct, parse_answers
+from .derived_index import refresh_before_read
 from .filters import STATE_LABELS
 from .forms import CorrectionForm, ResolveForm, ReviewForm
 from .states import set_state
 
 bp = Blueprint("review", __name__, url_prefix="/coordinate")
+bp.before_request(refresh_before_read)  # index records synced since the last read
 
 
 def _form_errors(form) -> dict[str, list[str]]:

@@ -9,9 +9,7 @@ from sqlite_utils import Database
 from .timeutil import now_iso
 
 
-def record(
-    db: Database, action: str, actor_id: int | None, target: str | None = None, **details
-) -> None:
+def record(db: Database, action: str, actor_id: int | None, target: str | None = None, **details) -> None:
     """Append one audit entry. Details must never contain answers, only metadata."""
     db.execute(
         "INSERT INTO audit_log (at, actor_id, action, target, details) VALUES (?, ?, ?, ?, ?)",

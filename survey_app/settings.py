@@ -33,9 +33,7 @@ class Setting:
 
 SETTINGS: list[Setting] = [
     Setting("DATABASE", "", "Path of the SQLite file (default: <instance>/survey.db)."),
-    Setting(
-        "SECRET_KEY", "", "Secret for signing sessions; generated once into the instance folder."
-    ),
+    Setting("SECRET_KEY", "", "Secret for signing sessions; generated once into the instance folder."),
     Setting(
         "SESSION_DAYS",
         30,
@@ -50,9 +48,7 @@ SETTINGS: list[Setting] = [
     ),
     Setting("MAX_BATCH_ITEMS", 500, "Most submissions accepted in one sync batch.", int),
     Setting("SECURE_COOKIES", False, "Send cookies only over HTTPS (turn on behind TLS).", bool),
-    Setting(
-        "BUSY_TIMEOUT_MS", 5000, "How long a write waits for the SQLite lock before a 503.", int
-    ),
+    Setting("BUSY_TIMEOUT_MS", 5000, "How long a write waits for the SQLite lock before a 503.", int),
     # Public feedback links (survey_app/links): printed URLs, rate limits.
     Setting(
         "BASE_URL",

@@ -87,9 +87,7 @@ class Auth:
 
     def login(self, role: str = "facilitator", password: str = PASSWORD):
         token = csrf_from(self.client.get("/login").text)
-        return self.client.post(
-            "/login", data={"username": role, "password": password, "csrf_token": token}
-        )
+        return self.client.post("/login", data={"username": role, "password": password, "csrf_token": token})
 
     def csrf(self) -> str:
         return self.client.get("/api/v1/csrf").json["csrf_token"]

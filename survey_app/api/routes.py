@@ -57,11 +57,7 @@ def survey_definition(survey_id: str):
     if definition is None:
         raise NotFound(
             f"No survey {survey_id!r}"
-            + (
-                f" with version {request.args['version']!r}."
-                if request.args.get("version")
-                else "."
-            )
+            + (f" with version {request.args['version']!r}." if request.args.get("version") else ".")
         )
     return jsonify(definition)
 

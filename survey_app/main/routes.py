@@ -23,6 +23,4 @@ def home():
 def healthz():
     """Liveness for load balancers: answers only if the database can be read."""
     get_db().execute("SELECT 1").fetchone()
-    return jsonify(
-        {"ok": True, "version": current_app.config["APP_VERSION"], "sqlite": sqlite_version()}
-    )
+    return jsonify({"ok": True, "version": current_app.config["APP_VERSION"], "sqlite": sqlite_version()})

@@ -118,9 +118,7 @@ def install_builtins(db: Database) -> list[str]:
 
 
 def list_surveys(db: Database) -> list[dict]:
-    return list(
-        db.query("SELECT id, title, current_version FROM surveys WHERE archived = 0 ORDER BY title")
-    )
+    return list(db.query("SELECT id, title, current_version FROM surveys WHERE archived = 0 ORDER BY title"))
 
 
 def current_version(db: Database, survey_id: str) -> str | None:

@@ -129,9 +129,7 @@ class DefinitionSchema(Schema):
     choice_lists = fields.Dict(
         keys=fields.String(), values=fields.List(fields.Nested(ChoiceSchema)), load_default=dict
     )
-    questions = fields.List(
-        fields.Nested(QuestionSchema), required=True, validate=validate.Length(min=1)
-    )
+    questions = fields.List(fields.Nested(QuestionSchema), required=True, validate=validate.Length(min=1))
 
     @validates_schema
     def check_references(self, data: dict, **kwargs) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -179,3 +181,21 @@ def browser_login(page, role: str = "facilitator"):
     page.fill("#password", PASSWORD)
     page.click("#submit")
     page.wait_for_url(re.compile(r".*/$"))
+
+
+def cli_env(tmp_path) -> dict[str, str]:
+    """The environment of a CLI run: its own database, and no virtualenv on PATH."""
+    return {"SURVEY_APP_DATABASE": str(tmp_path / "cli.db"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+
+
+def run_cli(tmp_path, *args, stdin: str = "", timeout: int = 120):
+    """Run ``survey-app`` as a user would, in a subprocess on its own database."""
+    return subprocess.run(
+        [sys.executable, "-m", "survey_app.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=cli_env(tmp_path),
+        cwd=tmp_path,
+        timeout=timeout,
+    )

@@ -7,32 +7,22 @@ import subprocess
 import sys
 
 import pytest
+from conftest import cli_env, run_cli
 
 from survey_app.db import connect, write_transaction
 
 
-def run(tmp_path, *args, stdin: str = ""):
-    env = {"SURVEY_APP_DATABASE": str(tmp_path / "cli.db"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    return subprocess.run(
-        [sys.executable, "-m", "survey_app.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
-
-
 def test_init_create_user_and_token(tmp_path):
-    first = run(tmp_path, "init")
+    first = run_cli(tmp_path, "init")
     assert first.returncode == 0, first.stderr
     assert "listening_session v1" in first.stdout
-    again = run(tmp_path, "init")
+    again = run_cli(tmp_path, "init")
     assert "already published" in again.stdout
-    created = run(tmp_path, "create-user", "wanjiku", "--role", "coordinator", stdin="a-strong-password\n")
+    created = run_cli(
+        tmp_path, "create-user", "wanjiku", "--role", "coordinator", stdin="a-strong-password\n"
+    )
     assert created.returncode == 0, created.stderr
-    token = run(tmp_path, "create-token", "wanjiku").stdout.strip()
+    token = run_cli(tmp_path, "create-token", "wanjiku").stdout.strip()
     assert token.startswith("sa_") and len(token) > 30
     db = sqlite3.connect(tmp_path / "cli.db")
     assert db.execute("SELECT role FROM users WHERE username = 'wanjiku'").fetchone() == ("coordinator",)
@@ -40,16 +30,16 @@ def test_init_create_user_and_token(tmp_path):
 
 
 def test_cli_errors_are_clear(tmp_path):
-    run(tmp_path, "init")
-    weak = run(tmp_path, "create-user", "x", "--role", "admin", stdin="short\n")
+    run_cli(tmp_path, "init")
+    weak = run_cli(tmp_path, "create-user", "x", "--role", "admin", stdin="short\n")
     assert weak.returncode != 0 and "at least 8" in weak.stderr
-    nobody = run(tmp_path, "create-token", "nobody")
+    nobody = run_cli(tmp_path, "create-token", "nobody")
     assert nobody.returncode != 0 and "No user" in nobody.stderr
 
 
 @pytest.mark.parametrize("command", ["init", "migrate", "create-user", "create-token", "serve"])
 def test_every_command_has_help(tmp_path, command):
-    result = run(tmp_path, command, "--help")
+    result = run_cli(tmp_path, command, "--help")
     assert result.returncode == 0 and "Usage" in result.stdout
     assert len(result.stdout.splitlines()) > 3
 
@@ -121,14 +111,13 @@ def test_serve_starts_gunicorn_and_answers(tmp_path):
     import time
     import urllib.request
 
-    run(tmp_path, "init")
+    run_cli(tmp_path, "init")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {"SURVEY_APP_DATABASE": str(tmp_path / "cli.db"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     server = subprocess.Popen(
         [sys.executable, "-m", "survey_app.cli", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
+        env=cli_env(tmp_path),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

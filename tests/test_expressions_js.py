@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_expressions import SPECIAL_NUMBERS, same_value
 
 from survey_app.engine.expressions import EvalContext, evaluate, parse, references, truthy
 
@@ -23,7 +24,6 @@ STATIC = ROOT / "static"
 VECTORS = json.loads((ROOT / "tests" / "data" / "expression_vectors.json").read_text("utf-8"))
 CASES: list[dict[str, Any]] = VECTORS["cases"]
 ORIGIN = "http://expr.test"
-SPECIAL_NUMBERS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 # pytest-playwright's session fixtures trip a pytest 9 deprecation warning, which the
 # project's filterwarnings=error would turn into an error.
@@ -61,31 +61,6 @@ async ({cases, context, labels}) => {
   });
 }
 """
-
-
-def same_value(expected: Any, actual: Any) -> bool:
-    """Vector equality: types must match, numbers within 1e-9, 'NaN' etc. name numbers."""
-    if isinstance(expected, str) and expected in SPECIAL_NUMBERS:
-        if not isinstance(actual, int | float) or isinstance(actual, bool):
-            return False
-        want = SPECIAL_NUMBERS[expected]
-        return math.isnan(actual) if math.isnan(want) else actual == want
-    if isinstance(expected, bool) or expected is None:
-        return actual is expected
-    if isinstance(expected, int | float):
-        return (
-            isinstance(actual, int | float)
-            and not isinstance(actual, bool)
-            and math.isfinite(actual)
-            and abs(actual - expected) <= 1e-9 * max(1.0, abs(expected))
-        )
-    if isinstance(expected, list):
-        return (
-            isinstance(actual, list)
-            and len(actual) == len(expected)
-            and all(same_value(e, a) for e, a in zip(expected, actual, strict=True))
-        )
-    return type(actual) is type(expected) and actual == expected
 
 
 def decode(encoded: dict[str, Any]) -> Any:

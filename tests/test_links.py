@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import segno
-from conftest import csrf_from
+from conftest import csrf_from, run_cli
 from support_links import form_fields, make_link
 
 
@@ -112,18 +110,6 @@ def test_actions_need_the_csrf_token_and_an_existing_link(app, client, auth):
     auth.login("coordinator")
     assert client.post(f"/coordinate/links/{link.id}/pause").status_code == 400
     assert post_action(client, 999, "pause").status_code == 404
-
-
-def run_cli(tmp_path, *args):
-    env = {"SURVEY_APP_DATABASE": str(tmp_path / "cli.db"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    return subprocess.run(
-        [sys.executable, "-m", "survey_app.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
 
 
 def test_create_link_command_prints_the_full_url(tmp_path):

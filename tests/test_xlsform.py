@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import uuid
 
 import pytest
-from conftest import csrf_from
+from conftest import csrf_from, run_cli
 from support_xlsform import FORMS, FULL_CHOICES, FULL_SETTINGS, FULL_SURVEY, build_xlsform
 
 from survey_app.surveys.registry import get_definition, list_versions
@@ -293,35 +291,23 @@ def test_odk_required_and_constraint_messages(db, send):
 # -- the command line and the coordinator's page ---------------------------------------------
 
 
-def cli(tmp_path, *args):
-    env = {"SURVEY_APP_DATABASE": str(tmp_path / "cli.db"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    return subprocess.run(
-        [sys.executable, "-m", "survey_app.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
-
-
 def test_import_xlsform_command(tmp_path):
-    assert cli(tmp_path, "init").returncode == 0
-    good = cli(tmp_path, "import-xlsform", str(FORMS / "odk_job_titles.xlsx"))
+    assert run_cli(tmp_path, "init").returncode == 0
+    good = run_cli(tmp_path, "import-xlsform", str(FORMS / "odk_job_titles.xlsx"))
     assert good.returncode == 0, good.stderr
     assert "Published odk_job_titles v" in good.stdout
-    again = cli(tmp_path, "import-xlsform", str(FORMS / "odk_job_titles.xlsx"))
+    again = run_cli(tmp_path, "import-xlsform", str(FORMS / "odk_job_titles.xlsx"))
     assert "already published" in again.stdout
-    bad = cli(tmp_path, "import-xlsform", str(FORMS / "pyxform_group.xlsx"))
+    bad = run_cli(tmp_path, "import-xlsform", str(FORMS / "pyxform_group.xlsx"))
     assert bad.returncode == 1
     assert (
         "refused: survey sheet, row 4, column 'type': the type 'phone number' is not supported" in bad.stderr
     )
     assert "pyxform_group.xlsx was not imported (1 problem(s))" in bad.stderr
-    check = cli(tmp_path, "import-xlsform", "--check", str(FORMS / "pyxform_specify_other.xlsx"))
+    check = run_cli(tmp_path, "import-xlsform", "--check", str(FORMS / "pyxform_specify_other.xlsx"))
     assert "can be imported as pyxform_specify_other" in check.stdout
     assert "pyxform warning:" in check.stderr
-    assert "--check" in cli(tmp_path, "import-xlsform", "--help").stdout
+    assert "--check" in run_cli(tmp_path, "import-xlsform", "--help").stdout
 
 
 def upload(client, path_or_bytes, filename, **extra):

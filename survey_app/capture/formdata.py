@@ -23,6 +23,8 @@ from ..surveys.validation import scope_questions
 
 REPEAT_KEY = re.compile(r"^(?P<prefix>.*?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)\[(?P<index>\d+)\]\.")
 
+MAX_INSTANCES = 200  # per repeat: a bound on what one posted form can make the server build
+
 SKIPPED_TYPES = {"note", "calculate"}
 
 
@@ -80,7 +82,16 @@ def read_scope(questions: list[dict], form: MultiDict, prefix: str = "") -> dict
 def repeat_count(form: MultiDict, key: str) -> int:
     """How many instances of a repeat the form carries (from its counter field)."""
     raw = form.get(key + "__count", "0")
-    return min(int(raw), 200) if raw.isdigit() else 0
+    return min(int(raw), MAX_INSTANCES) if raw.isdigit() else 0
+
+
+def with_extra_instance(form: MultiDict) -> MultiDict:
+    """The posted values with one more instance of the repeat whose "Add another" was pressed
+    (the no-JavaScript path; both the account form and the public-link form use it)."""
+    values = form.copy()
+    key = form["_add_repeat"] + "__count"
+    values[key] = str(min(repeat_count(form, form["_add_repeat"]) + 1, MAX_INSTANCES))
+    return values
 
 
 def form_answers(definition: dict, form: MultiDict) -> dict:

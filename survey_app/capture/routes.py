@@ -20,7 +20,7 @@ from ..surveys.validation import validate_submission
 from ..sync.ingest import Origin, ingest
 from ..timeutil import now_iso
 from .errorsummary import error_labels, error_targets
-from .formdata import form_answers
+from .formdata import form_answers, with_extra_instance
 from .i18n import pick_language
 
 bp = Blueprint("capture", __name__)
@@ -72,7 +72,7 @@ def submit_form(survey_id: str):
         submission_id = str(uuid.uuid4())
     started_at = form.get("_started_at") or now_iso()
     if form.get("_add_repeat"):
-        return _page(definition, _with_extra_instance(form), {}, submission_id, started_at)
+        return _page(definition, with_extra_instance(form), {}, submission_id, started_at)
     data = form_answers(definition, form)
     errors = validate_submission(definition, data, {"finalized_at": now_iso()})
     if errors:
@@ -86,15 +86,6 @@ def submit_form(survey_id: str):
     }
     ingest(get_db(), [item], Origin("form", user_id=current_user.id))
     return redirect(url_for("capture.thanks", survey_id=definition["id"], ref=submission_id[:8]))
-
-
-def _with_extra_instance(form):
-    """The posted values with one more instance of the repeat whose button was pressed."""
-    values = form.copy()
-    key = form["_add_repeat"] + "__count"
-    count = int(form.get(key, "0")) if form.get(key, "0").isdigit() else 0
-    values[key] = str(min(count + 1, 200))
-    return values
 
 
 @bp.get("/forms/<survey_id>/thanks")

@@ -17,9 +17,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..auth.access import ANYONE, access
 from ..capture.errorsummary import error_labels, error_targets
-from ..capture.formdata import form_answers
+from ..capture.formdata import form_answers, with_extra_instance
 from ..capture.i18n import direction
-from ..capture.routes import _with_extra_instance
 from ..db import get_db
 from ..languages import chosen_language, use_page_language
 from ..surveys.registry import get_definition
@@ -151,7 +150,7 @@ def submit(token: str):
         log.info("public link %s: honeypot filled, submission not stored", link.id)
         return redirect(url_for("public_links.thanks", token=token, lang=language))
     if form_data.get("_add_repeat"):
-        values = _with_extra_instance(form_data)
+        values = with_extra_instance(form_data)
         return _form_page(link, definition, values, {}, submission_id, started_at)
     data = form_answers(definition, form_data)
     errors = validate_submission(definition, data)

@@ -114,6 +114,10 @@ def test_a_record_changed_before_it_was_indexed_is_indexed_as_it_is_now(
     plain = item(session(1))
     wrong = item(session(2, women="twelve", quotes="Nobody mentioned the ferry."))
     send(client, facilitator, [plain, wrong])
+    changed = dict(plain["data"], venue="Another hall")
+    # A conflicting copy, from the record's own account (before the client signs in as a
+    # coordinator: a copy from another account is refused).
+    send(client, facilitator, [dict(plain, data=changed)])
     auth.login("coordinator")
     token = auth.csrf()  # from the API: no coordinator page read yet
     response = client.post(
@@ -126,8 +130,6 @@ def test_a_record_changed_before_it_was_indexed_is_indexed_as_it_is_now(
         data={"csrf_token": token, "answers": json.dumps(fixed), "comment": "confirmed"},
     )
     assert response.status_code == 302
-    changed = dict(plain["data"], venue="Another hall")
-    send(client, facilitator, [dict(plain, data=changed)])  # a conflicting copy
     assert facts(db) == 0, "reviews, corrections and conflicts index nothing by themselves"
 
     assert (

@@ -13,7 +13,7 @@ import json
 import uuid
 
 from conftest import csrf_from
-from support_links import make_link, record, sync
+from support_links import form_fields, make_link, record, sync
 from test_sync_api import feedback_answers, item
 
 from survey_app.db import write_transaction
@@ -160,3 +160,15 @@ def test_adopting_a_copy_of_another_survey_is_refused_and_the_record_stays(clien
     data, survey = row
     assert json.loads(data) == first["data"] and survey == "community_feedback"
     assert client.get(f"/coordinate/submissions/{first['id']}").status_code == 200
+
+
+def test_a_form_post_reusing_another_accounts_record_id_is_kept_under_a_new_id(client, auth, token_for, db):
+    first = item()
+    post(client, token_for("coordinator"), [first])
+    auth.login("facilitator")
+    page = client.get("/forms/community_feedback").text
+    fields = form_fields(_id=first["id"], csrf_token=csrf_from(page))
+    assert client.post("/forms/community_feedback", data=fields).status_code == 302
+    rows = db.execute("SELECT id, data FROM submissions ORDER BY rowid").fetchall()
+    assert len(rows) == 2 and rows[0][0] == first["id"] != rows[1][0] and conflicts(db) == 0
+    assert json.loads(rows[0][1]) == first["data"]  # the coordinator's record is untouched

@@ -129,6 +129,8 @@ SESSIONS = [
     {**SESSION, "location": [1, 2, 3], "flipchart_photo": {"a": 1}},
     {**SESSION, "location": {"lat": math.nan, "lon": math.inf}},
     {**SESSION, "location": {"lat": HUGE, "lon": -HUGE}},
+    {**SESSION, "location": {"lat": -4.05, "lon": 39.66, "alt": math.inf, "accuracy": math.nan}},
+    {**SESSION, "location": {"lat": -4.05, "lon": 39.66, "alt": -HUGE, "accuracy": 5}},
     {**SESSION, "networks": {"org_name": "x", "org_type": "ngo"}},
     {**SESSION, "networks": [1, "a", None, [1], LONE]},
     {**SESSION, "networks": [{"org_name": {"a": 1}, "org_type": ["ngo"], "could_partner": {"y": 1}}]},
@@ -250,6 +252,25 @@ def test_every_coordinator_reader_opens_on_every_nasty_record(stored):
         if response.status_code >= 500 or (expected_ok and response.status_code != 200):
             failures.append(f"{url[:120]}: {response.status_code} {body[:200]!r}")
     assert not failures, "\n".join(failures)
+
+
+def _strict(text: str):
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("survey", ["community_feedback", "listening_session"])
+def test_json_exports_stay_strict_json(stored, survey):
+    """NaN, Infinity and 1e400 answers must not make the files unreadable to other tools."""
+    app, _, _ = stored
+    client = app.test_client()
+    Auth(client).login("coordinator")
+    base = f"/api/v1/surveys/{survey}/submissions"
+    assert len(_strict(client.get(base + ".json").text)) > 5
+    assert all(_strict(line) for line in client.get(base + ".ndjson").text.splitlines())
+    _strict(client.get(base + ".geojson").text)
 
 
 def test_the_facilitators_own_list_opens(stored):

@@ -16,13 +16,10 @@ from collections.abc import Iterator
 from flask import Flask, current_app, g
 from sqlite_utils import Database
 
-from .storedjson import decode_text
-
 
 def connect(path: str, busy_timeout_ms: int = 5000) -> Database:
     """Open a database file with the pragmas every connection needs."""
     conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
-    conn.text_factory = decode_text  # text that is not UTF-8 never fails a query (storedjson)
     db = Database(conn)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")

@@ -320,8 +320,13 @@ def test_a_poison_record_is_quarantined_and_the_good_ones_behind_it_arrive(clien
 
 @pytest.mark.parametrize(
     "answers",
-    ["[" * 1000 + "]" * 1000, '{"a":' * 40 + "1" + "}" * 40, '{"feel_safe": ' + "9" * 5000 + "}"],
-    ids=["nested-1000", "nested-40", "int-5000-digits"],
+    [
+        "[" * 1000 + "]" * 1000,
+        '{"a":' * 40 + "1" + "}" * 40,
+        '{"feel_safe": ' + "9" * 5000 + "}",
+        '{"biggest_difference": "cut \\ud800"}',  # the derived index could not read it back
+    ],
+    ids=["nested-1000", "nested-40", "int-5000-digits", "lone-surrogate"],
 )
 def test_a_correction_no_reader_could_handle_is_a_clear_400(stored, answers):
     app, ids, _ = stored

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from ..db import write_transaction
 from ..errors import BadRequest, NotFound
+from ..storedjson import has_lone_surrogate
 from ..timeutil import now_iso
 from .corrections import CorrectionRefused, check, replace_answers
 from .states import MAX_COMMENT, add_event
@@ -72,6 +73,11 @@ def resolve(db: Database, conflict_id: int, decision: str, comment: str | None, 
             answers = json.loads(data)
             if not isinstance(answers, dict):
                 raise CorrectionRefused(gettext("This copy holds no answers to adopt."))
+            if has_lone_surrogate(answers):
+                # Kept as the phone sent it, but no index or export can carry it as answers.
+                raise CorrectionRefused(
+                    gettext("This copy holds a broken character: correct the record by hand instead.")
+                )
             errors = check(db, survey_id, version, answers)
             replace_answers(db, submission_id, answers, version, errors, actor_id, comment)
         db.execute(

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from ..db import write_transaction
 from ..errors import AppError, NotFound
+from ..storedjson import has_lone_surrogate
 from ..surveys.registry import get_definition
 from ..surveys.validation import validate_submission
 from ..sync.envelope import MAX_DEPTH, depth
@@ -48,6 +49,9 @@ def parse_answers(text: str) -> tuple[Any, Errors]:
         return None, TOO_DEEP
     if not isinstance(value, dict):
         return None, {"answers": ['The answers must be a JSON object: {"question": answer, ...}.']}
+    if has_lone_surrogate(value):
+        # Only a phone's cut text sends one (kept as sent); a correction replaces it.
+        return None, {"answers": ["Replace each broken character (\\ud800 to \\udfff) in the answers."]}
     return value, {}
 
 

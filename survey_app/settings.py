@@ -75,6 +75,13 @@ SETTINGS: list[Setting] = [
     Setting("LINK_PAGE_RATE", "300 per minute", "Public-link page views per client address."),
     Setting("LINK_MAX_BATCH_ITEMS", 100, "Most records in one sync batch through a public link.", int),
     Setting(
+        "LINK_TICKET_DAYS",
+        30,
+        "How many days a public form page opened while its link was open still vouches for the"
+        " answers filled on it, once the link has closed (paused, expired, full).",
+        int,
+    ),
+    Setting(
         "TRUSTED_PROXIES",
         0,
         "Reverse proxies in front of the app whose X-Forwarded-For is trusted for rate limits.",

@@ -125,6 +125,9 @@ async function start(form) {
   }
   const id = record ? record.id : newId();
   const startedAt = record ? record.meta.started_at : new Date().toISOString();
+  // A public link's page carries the server's ticket (issued while the link was open);
+  // a draft restored on a page without one (an old cached copy) keeps its own.
+  if (!form.dataset.linkTicket && record && record.meta.link_ticket) form.dataset.linkTicket = record.meta.link_ticket;
   field('_id').value = id;
   field('_started_at').value = startedAt;
   if (record) {
@@ -191,6 +194,7 @@ function buildRecord(id, startedAt) {
     meta: {
       started_at: startedAt,
       device_id: form.dataset.linkToken ? null : deviceId(), // anonymous: no phone id at all
+      link_ticket: form.dataset.linkTicket || undefined, // the server's proof the link was open
       app_version: form.dataset.appVersion || 'web',
       account: user,
     },

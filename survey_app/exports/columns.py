@@ -160,7 +160,8 @@ def spreadsheet_safe(value: str) -> str:
 
 
 def _label(labels: dict, name: Any, language: str, default: str) -> Any:
-    label = labels.get(name)
+    # Only a choice name (text) has a label; a list or object sent instead is shown as is.
+    label = labels.get(name) if isinstance(name, str) else None
     if label is None:
         return name
     if isinstance(label, str):

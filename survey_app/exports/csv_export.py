@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from sqlite_utils import Database
 
+from .. import storedjson
 from ..review.filters import Filters
 from ..surveys.registry import get_definition
 from .columns import META_COLUMNS, row_builder, survey_columns
@@ -25,24 +25,10 @@ CHUNK_BYTES = 64 * 1024
 def load_answers(text: str) -> Any:
     """A record's answers; a record whose stored text is not JSON exports as unanswered.
 
-    Stored JSON may escape a lone surrogate (a phone's text cut inside an emoji). No file
-    format can carry one, so exports show it as U+FFFD; the stored record is unchanged.
+    No file format can carry a lone surrogate (a phone's text cut inside an emoji): exports
+    show it as U+FFFD (see ``storedjson``); the stored record is unchanged.
     """
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    return _printable(data) if "\\ud" in text else data
-
-
-def _printable(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if isinstance(value, list):
-        return [_printable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _printable(v) for k, v in value.items()}
-    return value
+    return storedjson.load(text)
 
 
 def csv_chunks(db: Database, filters: Filters, language: str | None = None) -> Iterator[str]:

@@ -9,6 +9,8 @@ formula, a number or a link (answers stay what was typed).
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from typing import Any
 
@@ -45,8 +47,17 @@ def _write(sheet, row: int, cells: list[Any]) -> None:
             sheet.write_string(row, col, value)
         elif isinstance(value, bool):
             sheet.write_boolean(row, col, value)
-        else:
+        elif isinstance(value, int | float) and _fits(value):
             sheet.write_number(row, col, value)
+        else:  # a number Excel cannot hold (hundreds of digits, NaN), or a list or object
+            sheet.write_string(row, col, value if isinstance(value, str) else json.dumps(value, default=str))
+
+
+def _fits(number: int | float) -> bool:
+    """Whether Excel's float holds the number (exactly, for a whole one)."""
+    if isinstance(number, int):
+        return abs(number) <= 2**53
+    return math.isfinite(number)
 
 
 def write_xlsx(db: Database, filters: Filters, path: str, language: str | None = None) -> int:

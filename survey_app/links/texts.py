@@ -64,6 +64,11 @@ TEXTS: dict[str, str] = {
         "This answer carries no start time, so it cannot be accepted after the link closed."
     ),
     "wrong_survey": N_("This link only takes answers to its own form."),
+    # The same words as survey_app/sync/ingest.py's refusal_text: one catalogue entry.
+    "not_yours": N_(
+        "The server will not take this record. It stays on this phone: save a backup file "
+        "and give it to your coordinator."
+    ),
     "too_many": N_(
         "Too many answers were sent from here in a short time. Nothing was lost: wait a few "
         "minutes and try again."

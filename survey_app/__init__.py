@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; ``test_config`` overrides settings (tests use their own files)."""
-    from . import accesslog, db, errors, templating
+    from . import accesslog, db, errors, headers, templating
     from .auth.loaders import init_app as init_auth
     from .settings import load_settings
 
@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_auth(app)
     templating.init_app(app)
     accesslog.init_app(app)
+    headers.init_app(app)
 
     @app.before_request
     def pages_take_forms_not_json():

@@ -37,8 +37,19 @@ SETTINGS: list[Setting] = [
     Setting(
         "SESSION_DAYS",
         30,
-        "How many days a sign-in lasts (field work runs offline for weeks).",
+        "How many days a sign-in lasts after it was last used (field work runs offline for weeks).",
         int,
+    ),
+    Setting("SESSION_MAX_DAYS", 90, "Most days a sign-in lasts however often it is used.", int),
+    Setting(
+        "SIGNIN_RATE_PER_ACCOUNT",
+        "10 per 15 minutes",
+        "Failed sign-ins allowed for one username before it is paused (429).",
+    ),
+    Setting(
+        "SIGNIN_RATE_PER_ADDRESS",
+        "30 per 15 minutes",
+        "Failed sign-ins allowed from one client address before it is paused (429).",
     ),
     Setting(
         "MAX_BODY_BYTES",

@@ -69,5 +69,8 @@ class RedactedAccessLogger(Logger):
 def init_app(app: Flask) -> None:
     @app.before_request
     def note_route_pattern():
-        if request.url_rule is not None:
-            request.environ[ROUTE_KEY] = request.url_rule.rule
+        if request.url_rule is None:
+            return
+        # Static files carry no secret: their path says which file was served.
+        static = request.endpoint == "static"
+        request.environ[ROUTE_KEY] = request.path if static else request.url_rule.rule

@@ -20,8 +20,8 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 def visit(page, path: str, problems: list[str]) -> None:
-    page.goto(path)
-    page.wait_for_load_state("networkidle")
+    page.goto(path, wait_until="load")  # module scripts have run by then; the worker keeps syncing
+    page.wait_for_timeout(250)
     problems += [f"{path}: {v}" for v in page.evaluate("window.__csp || []")]
 
 

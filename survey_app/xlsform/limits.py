@@ -113,7 +113,7 @@ def scan_zip(data: bytes, limits: Limits) -> tuple[int, int]:
             raise LimitExceeded(gettext("This file holds too many parts to be a form workbook."))
         declared = sum(member.file_size for member in members)
         if declared > limits.unzipped_bytes:
-            raise LimitExceeded(_too_big(declared, limits))
+            raise LimitExceeded(_too_big(declared))
         rows = cells = 0
         inflated = 0
         for member in members:
@@ -133,7 +133,7 @@ def _count_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int)
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
                 if size > budget:
-                    raise LimitExceeded(_too_big(size, None))
+                    raise LimitExceeded(_too_big(size))
                 text = tail + chunk
                 # Count only whole tags; keep the last bit for the next chunk.
                 cut = text.rfind(b"<")
@@ -154,7 +154,7 @@ def _count_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int)
     return max(rows_seen, highest), cells, size
 
 
-def _too_big(size: int, limits: Limits | None) -> str:
+def _too_big(size: int) -> str:
     return gettext(
         "This file unpacks to %(mb)s MB, more than a form workbook needs; it was not read.",
         mb=max(1, size // (1024 * 1024)),

@@ -1,7 +1,8 @@
 """CSV export, streamed: constant memory however many records there are.
 
 Codes by default (choice names, as KoboToolbox's "XML values"); with a language, choice
-labels in that language instead. Text a spreadsheet would run as a formula is quoted.
+labels in that language instead. Every cell a spreadsheet would run as a formula is quoted
+(``formulas.safe_cells``): headers and metadata too, not only answers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .. import storedjson
 from ..review.filters import Filters
 from ..surveys.registry import get_definition
 from .columns import META_COLUMNS, row_builder, survey_columns
+from .formulas import safe_cells
 from .rows import matching_rows, meta_cells
 
 CHUNK_BYTES = 64 * 1024
@@ -35,15 +37,13 @@ def csv_chunks(db: Database, filters: Filters, language: str | None = None) -> I
     """Yield the CSV text in chunks of about 64 KB: a header, then one row per submission."""
     columns = survey_columns(db, filters.survey_id)
     definition = get_definition(db, filters.survey_id) or {}
-    build = row_builder(
-        columns, safe=True, language=language, default_language=definition.get("default_language", "en")
-    )
+    build = row_builder(columns, language=language, default_language=definition.get("default_language", "en"))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(META_COLUMNS + [c.header for c in columns])
+    writer.writerow(safe_cells(META_COLUMNS + [c.header for c in columns]))
     loads = load_answers
     for row in matching_rows(db, filters):
-        writer.writerow(meta_cells(row) + build(loads(row[2])))
+        writer.writerow(safe_cells(meta_cells(row) + build(loads(row[2]))))
         if buffer.tell() > CHUNK_BYTES:
             yield buffer.getvalue()
             buffer.seek(0)

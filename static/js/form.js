@@ -601,5 +601,5 @@ function staffWords(state, record, id) {
   const [before, after] = sentence.split('{ref}').map((part) => part.replace('{message}', () => message));
   const code = document.createElement('code');
   code.textContent = id.slice(0, 8);
-  return [before, code, after || ''];
+  return [title, [before, code, after || '']];
 }

@@ -40,35 +40,12 @@ import {
 } from './offline.js';
 import { addRepeatInstance, fieldId, readAnswers, restore, snapshot } from './formread.js';
 import { t, tn } from './i18n.js';
+import { handOver, startPublic, takeHandover, wireForget } from './publicform.js';
 import { pt } from './publictexts.js';
 
 const form = document.querySelector('form.survey-form');
 const publicForm = Boolean(form && form.dataset.linkToken);
-const HANDOVER_KEY = 'survey-handover:' + user;
-const FORGOTTEN_KEY = 'survey-forgotten:' + user;
-const HANDOVER_MS = 60 * 1000;
 if (form && user) start(form);
-
-/* Hand the open draft to the next page this page itself opens (language, update). */
-function handOver(id) {
-  try {
-    sessionStorage.setItem(HANDOVER_KEY, JSON.stringify({ id, until: Date.now() + HANDOVER_MS }));
-  } catch (error) {
-    /* no sessionStorage: the next page starts empty, the answers stay until they expire */
-  }
-}
-
-/* The draft handed over by the previous page, once: a reload or the back button finds none. */
-function takeHandover() {
-  try {
-    const raw = sessionStorage.getItem(HANDOVER_KEY);
-    sessionStorage.removeItem(HANDOVER_KEY);
-    const handed = raw ? JSON.parse(raw) : null;
-    return handed && handed.until > Date.now() ? handed.id : null;
-  } catch (error) {
-    return null;
-  }
-}
 
 /* Which draft this page continues: a public form only the one handed over to it; a
    facilitator's form the ?draft= of its address (their phone is theirs, behind a sign-in). */
@@ -153,7 +130,7 @@ async function start(form) {
     }
   });
   askPersistence();
-  if (publicForm) await startPublic(store);
+  if (publicForm) await startPublic(form, store);
 
   const params = new URLSearchParams(location.search);
   const { record, note } = await draftToResume(store);
@@ -199,50 +176,8 @@ async function start(form) {
   startAutoSync();
   if (publicForm) {
     keepLinkPages();
-    wireForget(store, saver);
+    wireForget(form, store, saver);
   }
-}
-
-/* A public form's start: delete abandoned answers past their hours, say so if the last
-   page deleted everything, and never show a page kept by the back/forward cache (it still
-   holds the previous person's answers on screen): load it afresh instead. */
-async function startPublic(store) {
-  const hours = Number(form.dataset.draftHours);
-  if (Number.isFinite(hours) && hours > 0) await store.expireDrafts(hours * 3600 * 1000).catch(() => 0);
-  window.addEventListener('pageshow', (event) => {
-    if (event.persisted) location.reload();
-  });
-  try {
-    if (sessionStorage.getItem(FORGOTTEN_KEY)) {
-      sessionStorage.removeItem(FORGOTTEN_KEY);
-      const done = document.querySelector('[data-forgotten]');
-      if (done) done.hidden = false;
-    }
-  } catch (error) {
-    /* no sessionStorage: no note, the deletion itself happened */
-  }
-}
-
-/* "Delete my answers from this phone": after a confirmation, every record of this link's
-   store (waiting, refused, unfinished, the list of sent ones) goes, and the page starts over. */
-function wireForget(store, saver) {
-  const section = document.getElementById('link-forget');
-  if (!section) return;
-  section.hidden = false;
-  section.querySelector('[data-forget]').addEventListener('click', async () => {
-    if (!window.confirm(pt('forget_confirm'))) return;
-    saver.stop();
-    await saver.flush(); // a save already under way finishes before the store is emptied
-    await store.forgetAll();
-    try {
-      sessionStorage.setItem(FORGOTTEN_KEY, '1');
-      sessionStorage.removeItem(HANDOVER_KEY);
-    } catch (error) {
-      /* the page starts over without the note */
-    }
-    form.reset();
-    location.replace(location.pathname + location.search);
-  });
 }
 
 /* A public link's pages are named in no precache list: ask the worker to keep them. */

@@ -193,6 +193,7 @@ def test_a_public_answer_refused_by_the_server_is_kept_and_shown(app, phone, liv
         f"Refused by the server, kept on this phone: {MESSAGE}"
         in panel.locator("[data-problems]").inner_text()
     )
+    assert panel.locator("[data-waiting]").inner_text() == "0"  # kept and listed, not waiting
     panel.locator("[data-send-now]").click()  # retries records with other problems
     page.evaluate(SYNC_JS)  # the same sync the button runs (or the one it started), to its end
     page.reload()

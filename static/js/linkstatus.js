@@ -21,7 +21,8 @@ async function start(panel) {
   const render = async () => {
     const outbox = await store.list('outbox');
     panel.hidden = outbox.length === 0;
-    panel.querySelector('[data-waiting]').textContent = String(outbox.length);
+    // A refused answer is kept and listed below, but it no longer waits to be sent.
+    panel.querySelector('[data-waiting]').textContent = String(outbox.filter((record) => !record.refused).length);
     const reasons = [
       ...new Set(
         outbox

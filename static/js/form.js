@@ -40,18 +40,17 @@ import {
 } from './offline.js';
 import { addRepeatInstance, fieldId, readAnswers, restore, snapshot } from './formread.js';
 import { t, tn } from './i18n.js';
-import { handOver, startPublic, takeHandover, wireForget } from './publicform.js';
-import { pt } from './publictexts.js';
 
 const form = document.querySelector('form.survey-form');
 const publicForm = Boolean(form && form.dataset.linkToken);
+let pub = null; // ./publicform.js, loaded for a public link's form only
 if (form && user) start(form);
 
 /* Which draft this page continues: a public form only the one handed over to it; a
    facilitator's form the ?draft= of its address (their phone is theirs, behind a sign-in). */
 async function draftToResume(store) {
   if (publicForm) {
-    const handed = takeHandover();
+    const handed = pub.takeHandover();
     const record = handed ? await store.get(handed).catch(() => null) : null;
     return { record: record && record.state === 'draft' ? record : null };
   }
@@ -130,7 +129,10 @@ async function start(form) {
     }
   });
   askPersistence();
-  if (publicForm) await startPublic(form, store);
+  if (publicForm) {
+    pub = await import('./publicform.js');
+    await pub.startPublic(form, store);
+  }
 
   const params = new URLSearchParams(location.search);
   const { record, note } = await draftToResume(store);
@@ -141,7 +143,7 @@ async function start(form) {
     if (navigator.onLine && params.get('version') !== record.version) {
       const url = new URL(location.href);
       url.searchParams.set('version', record.version);
-      if (publicForm) handOver(record.id);
+      if (publicForm) pub.handOver(record.id);
       location.replace(url.pathname + url.search);
       return;
     }
@@ -167,16 +169,16 @@ async function start(form) {
     auto: false,
     beforeUpdate: () => saver.flush(),
     reloadUrl: () => {
-      if (publicForm && saver.exists()) handOver(id);
+      if (publicForm && saver.exists()) pub.handOver(id);
       return draftUrl(id, saver.exists());
     },
-    updateText: publicForm ? pt('update_ready') : null,
+    updateText: publicForm ? pub.pt('update_ready') : null,
   });
   attachOptionalLogic(saver);
   startAutoSync();
   if (publicForm) {
     keepLinkPages();
-    wireForget(form, store, saver);
+    pub.wireForget(form, store, saver);
   }
 }
 
@@ -304,7 +306,7 @@ function wire(store, saver, id) {
       event.preventDefault();
       await saver.flush();
       const url = new URL(link.href, location.href);
-      if (saver.exists() && publicForm) handOver(id);
+      if (saver.exists() && publicForm) pub.handOver(id);
       else if (saver.exists()) url.searchParams.set('draft', id);
       location.assign(url.pathname + url.search);
     });
@@ -451,7 +453,7 @@ async function finalise(store, saver, id) {
   } catch (error) {
     message(
       publicForm
-        ? pt('keep_failed')
+        ? pub.pt('keep_failed')
         : t('Could not put the record in the outbox ({reason}). Sending it straight to the server.', {
             reason: error.name || error,
           }),
@@ -480,7 +482,7 @@ function confirmFinalised(store, id) {
     '<p><a class="button primary" data-another></a>' +
     (publicForm ? '' : ' <a class="button" href="/" data-home></a>') + // no home for a public link
     '</p>';
-  panel.querySelector('[data-another]').textContent = publicForm ? pt('thanks_again') : t('Start another');
+  panel.querySelector('[data-another]').textContent = publicForm ? pub.pt('thanks_again') : t('Start another');
   if (panel.querySelector('[data-home]')) panel.querySelector('[data-home]').textContent = t('Home');
   panel.querySelector('[data-another]').href = url.pathname + url.search;
   let shown = null;
@@ -488,7 +490,7 @@ function confirmFinalised(store, id) {
     if (state === shown) return;
     shown = state;
     panel.dataset.state = state;
-    const [title, sentence] = publicForm ? publicWords(state, record) : staffWords(state, record, id);
+    const [title, sentence] = publicForm ? pub.confirmationWords(state, record) : staffWords(state, record, id);
     panel.querySelector('h2').textContent = title;
     panel.querySelector('[data-saved]').replaceChildren(...sentence);
   };
@@ -507,12 +509,6 @@ function confirmFinalised(store, id) {
   };
   onSyncChange(() => update());
   return update;
-}
-
-function publicWords(state, record) {
-  if (state === 'sent') return [pt('answer_received_title'), [pt('answer_received')]];
-  if (state === 'refused') return [pt('answer_refused_title'), [pt('phone_refused') + ' ' + record.refused.message]];
-  return [pt('answer_waiting_title'), [pt('answer_waiting')]];
 }
 
 /* A facilitator's words: the reference stays in a <code>, inside the translated sentence. */

@@ -8,9 +8,12 @@
  * - Unfinished answers older than the form's data-draft-hours are deleted on opening.
  * - A page restored from the back/forward cache (still showing answers) is loaded afresh.
  * - "Delete my answers from this phone" empties the link's store after a confirmation.
+ * Loaded by form.js with import() so a facilitator's form does not download it.
  */
 import { user } from './offline.js';
 import { pt } from './publictexts.js';
+
+export { pt };
 
 const HANDOVER_KEY = 'survey-handover:' + user;
 const FORGOTTEN_KEY = 'survey-forgotten:' + user;
@@ -77,4 +80,11 @@ export function wireForget(form, store, saver) {
     form.reset();
     location.replace(location.pathname + location.search);
   });
+}
+
+/* The confirmation's title and sentence for a respondent, by the record's state. */
+export function confirmationWords(state, record) {
+  if (state === 'sent') return [pt('answer_received_title'), [pt('answer_received')]];
+  if (state === 'refused') return [pt('answer_refused_title'), [pt('phone_refused') + ' ' + record.refused.message]];
+  return [pt('answer_waiting_title'), [pt('answer_waiting')]];
 }

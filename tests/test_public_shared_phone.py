@@ -161,6 +161,8 @@ def test_the_expiry_follows_the_setting(app, client):
     assert "after 3 hours" in page
     app.config["PUBLIC_DRAFT_HOURS"] = 1
     assert "after 1 hour." in client.get(f"/p/{link.token}?lang=en").text
+    app.config["PUBLIC_DRAFT_HOURS"] = 0  # never "kept for ever": the shortest expiry instead
+    assert 'data-draft-hours="1"' in client.get(f"/p/{link.token}?lang=en").text
 
 
 def open_link_offline(phone, link, lang="en"):

@@ -82,7 +82,7 @@ def closed_page(link: Link | None, reason: str):
 
 def _form_page(link: Link, definition: dict, values, errors, submission_id, started_at, code=200):
     language = pick_public_language(definition)
-    hours = current_app.config["PUBLIC_DRAFT_HOURS"]
+    hours = max(1, int(current_app.config["PUBLIC_DRAFT_HOURS"]))  # 0 must not mean "kept for ever"
     return (
         render_template(
             "links/public_form.html",

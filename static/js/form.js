@@ -506,6 +506,8 @@ function confirmFinalised(store, id) {
     // Gone from the store: acknowledged, then pruned from the short list of sent records.
     if (!record || record.state === 'sent') show('sent', record);
     else if (record.refused) show('refused', record);
+    // Set aside by the server for now (a closed link, an unreadable record): say why.
+    else if (record.problem && publicForm) show('problem', record);
   };
   onSyncChange(() => update());
   return update;

@@ -86,5 +86,6 @@ export function wireForget(form, store, saver) {
 export function confirmationWords(state, record) {
   if (state === 'sent') return [pt('answer_received_title'), [pt('answer_received')]];
   if (state === 'refused') return [pt('answer_refused_title'), [pt('phone_refused') + ' ' + record.refused.message]];
+  if (state === 'problem') return [pt('answer_waiting_title'), [record.problem]];
   return [pt('answer_waiting_title'), [pt('answer_waiting')]];
 }

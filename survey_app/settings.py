@@ -93,6 +93,13 @@ SETTINGS: list[Setting] = [
         int,
     ),
     Setting(
+        "PUBLIC_DRAFT_HOURS",
+        12,
+        "Hours after its last change that a public link's unfinished answer is deleted from the"
+        " phone (a shared phone must not keep it for the next person).",
+        int,
+    ),
+    Setting(
         "TRUSTED_PROXIES",
         0,
         "Reverse proxies in front of the app whose X-Forwarded-For is trusted for rate limits.",

@@ -122,6 +122,9 @@ def test_a_record_started_after_the_pause_stays_on_the_phone_with_the_reason(app
         message="the refused record marked on the phone",
     )
     assert outbox[0]["id"] == record_id and "backup file" in outbox[0]["problem"]
+    # The confirmation no longer says it will be sent: it gives the server's reason.
+    page.wait_for_selector("#finalised[data-state=problem]")
+    assert outbox[0]["problem"] in page.inner_text("#finalised")
     assert submissions(db, link.id) == []
     # The page shows why, and offers the backup file and a retry (there is no home screen).
     panel = page.locator("#link-phone")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from ..auth.access import ANYONE, access
 from ..capture.errorsummary import error_labels, error_targets
@@ -28,7 +28,7 @@ from ..timeutil import now_iso
 from .admission import TICKET_KEY, admit_here, page_ticket, scrub
 from .model import Link, find_by_token, status
 from .ratelimit import pages_per_addr, submit_per_address, submit_per_link
-from .texts import LANGUAGE_NAMES, has_language, text
+from .texts import LANGUAGE_NAMES, has_language, script_texts, text, unfinished_notice
 
 bp = Blueprint("public_links", __name__)
 log = logging.getLogger(__name__)
@@ -83,9 +83,13 @@ def closed_page(link: Link | None, reason: str):
 def _form_page(link: Link, definition: dict, values, errors, submission_id, started_at, ticket, code=200):
     """The form; ``ticket`` is the server's proof that it was served while the link was open."""
     language = pick_public_language(definition)
+    hours = max(1, int(current_app.config["PUBLIC_DRAFT_HOURS"]))  # 0 must not mean "kept for ever"
     return (
         render_template(
             "links/public_form.html",
+            draft_hours=hours,
+            unfinished_notice=unfinished_notice(hours, language),
+            script_texts=script_texts(language),
             link=link,
             token=request.view_args["token"],
             values=values,

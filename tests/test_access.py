@@ -74,6 +74,16 @@ ROUTES = [
     ("forms_admin.locations", "GET", "/coordinate/forms/locations", STAFF),
     ("forms_admin.locations", "POST", "/coordinate/forms/locations", STAFF),
     ("forms_admin.locations_csv", "GET", "/coordinate/forms/locations.csv", STAFF),
+    # Networks registry (issue 14): coordinators curate it; every signed-in phone reads the
+    # picker list (facilitators are refused the registry pages and exports).
+    ("networks.index", "GET", "/coordinate/registry", STAFF),
+    ("networks.detail", "GET", "/coordinate/registry/1", STAFF),
+    ("networks.edit", "POST", "/coordinate/registry/1", STAFF),
+    ("networks.confirm", "POST", "/coordinate/registry/1/confirm", STAFF),
+    ("networks.merge", "POST", "/coordinate/registry/1/merge", STAFF),
+    ("networks.export", "GET", "/coordinate/registry.csv", STAFF),
+    ("networks.export", "GET", "/coordinate/registry.geojson", STAFF),
+    ("networks.picker", "GET", "/api/v1/registry/organisations", SIGNED_IN),
 ]
 
 CALLERS = ["anonymous", "facilitator", "coordinator", "admin"]

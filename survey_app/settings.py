@@ -80,6 +80,14 @@ SETTINGS: list[Setting] = [
         "Reverse proxies in front of the app whose X-Forwarded-For is trusted for rate limits.",
         int,
     ),
+    # "What we heard" pages and shared plan exports (survey_app/plans): small counts hidden.
+    Setting(
+        "HEARD_THRESHOLD",
+        5,
+        "Smallest count a public page or shared export shows; smaller ones (and any that would"
+        " reveal them from totals) are suppressed.",
+        int,
+    ),
 ]
 
 

@@ -17,6 +17,7 @@ from ..auth.access import ALL_ROLES, STAFF, access
 from ..db import get_db, write_transaction
 from ..errors import BadRequest
 from ..plans import vocab
+from ..plans.forms import choices
 from ..timeutil import now_iso
 from . import model
 from .export import csv_text, geojson_text
@@ -68,8 +69,8 @@ def index():
 
 def _edit_form(db, org: dict, language: str) -> EditForm:
     form = EditForm(prefix="edit", data=None if request.method == "POST" else org)
-    form.org_type.choices = [("", "—")] + list(vocab.org_types(db, language).items())
-    form.partner.choices = [("", "—")] + list(vocab.partner_answers(db, language).items())
+    form.org_type.choices = choices([("", "—"), *vocab.org_types(db, language).items()])
+    form.partner.choices = choices([("", "—"), *vocab.partner_answers(db, language).items()])
     return form
 
 
@@ -78,7 +79,7 @@ def _merge_form(db, org: dict) -> MergeForm:
     others = {i: n for i, n in model.names_by_id(db).items() if i != org["id"]}
     best = similar(org["name"], others)
     rest = [i for i in others if i not in best]
-    form.into.choices = [(i, others[i]) for i in best + rest]
+    form.into.choices = choices((i, others[i]) for i in best + rest)
     return form
 
 

@@ -4,7 +4,7 @@ The page of a survey (and of each of its areas) shows: how many sessions or answ
 heard, the people, women and youth reached where the survey counts them, the concerns
 raised most (count and share of sessions), and the actions that answer those concerns
 with their status and last progress note. Every number comes from one table of the whole
-survey (all areas, the city total, records with no listed area as a hidden row), which
+survey (all its listed areas and the city total), which
 ``suppression.suppress`` masks as one, so that no page, nor any two pages side by side,
 let a hidden count be worked out. No free-text answer, no record, nothing about anyone.
 
@@ -28,45 +28,51 @@ from . import evidence, model, vocab
 from .suppression import suppress
 
 CITY = "*"
-OTHER = "_other"  # records whose area is not one of the survey's listed areas: never shown
 TOP = 5
 PEOPLE = ("people", "women", "men", "undisclosed", "youth")
 SHOWN_PEOPLE = ("people", "women", "youth")
 
 
 def _table(db: Database, survey_id: str) -> tuple[dict, list, set, list[str], list[str], bool]:
+    """Every count of the survey's pages, the sums that tie them, the cells never shown.
+
+    With an area list, the city is the sum of its listed areas (records with no listed
+    area are left out of public pages: their row would be one more unknown that helps
+    work out the others). A survey without one has only the city column.
+    """
     areas = list(vocab.areas(db, "en", [survey_id]))
     concerns = list(vocab.concerns(db, "en", [survey_id])) + ["other"]
     figures = evidence.area_figures(db, [survey_id], None, None)
     raised = evidence.all_concerns(db, [survey_id], None, None)
-    rows = [*areas, OTHER]
 
-    def row_of(area: str) -> str:
-        return area if area in areas else OTHER
+    def targets(area: str) -> list[str]:
+        if not areas:
+            return [CITY]
+        return [area, CITY] if area in areas else []
 
     cells: dict = {}
-    for area in [*rows, CITY]:
+    for area in [*areas, CITY]:
         cells[("sessions", area)] = 0
         for name in PEOPLE:
             cells[(name, area)] = 0
         for concern in concerns:
             cells[("concern", concern, area)] = 0
     for area, figs in figures.items():
-        for target in (row_of(area), CITY):
+        for target in targets(area):
             cells[("sessions", target)] += figs["sessions"]
             for name in PEOPLE:
                 cells[(name, target)] += figs[name]
     for area, counts in raised.items():
         for concern, count in counts.items():
             if concern in concerns:
-                for target in (row_of(area), CITY):
+                for target in targets(area):
                     cells[("concern", concern, target)] += count
-    lines = [(("sessions", CITY), [("sessions", a) for a in rows])]
-    lines += [((name, CITY), [(name, a) for a in rows]) for name in PEOPLE]
-    lines += [(("people", a), [("women", a), ("men", a), ("undisclosed", a)]) for a in [*rows, CITY]]
-    lines += [(("concern", c, CITY), [("concern", c, a) for a in rows]) for c in concerns]
-    hidden = {key for key in cells if key[-1] == OTHER}
-    hidden |= {(name, a) for name in ("men", "undisclosed") for a in [*rows, CITY]}
+    lines = [(("people", a), [("women", a), ("men", a), ("undisclosed", a)]) for a in [*areas, CITY]]
+    if areas:
+        lines += [(("sessions", CITY), [("sessions", a) for a in areas])]
+        lines += [((name, CITY), [(name, a) for a in areas]) for name in PEOPLE]
+        lines += [(("concern", c, CITY), [("concern", c, a) for a in areas]) for c in concerns]
+    hidden = {(name, a) for name in ("men", "undisclosed") for a in [*areas, CITY]}
     counts_people = cells[("people", CITY)] > 0
     return cells, lines, hidden, areas, concerns, counts_people
 

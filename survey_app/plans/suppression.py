@@ -4,13 +4,16 @@ A table is a set of cells (any hashable key -> a count) and a set of *lines*: a 
 cell and the part cells that add up to it (sessions of the city = sessions of each area;
 people in an area = women + men + undisclosed). Primary suppression hides every count
 from 1 to ``threshold - 1``. Complementary suppression then makes sure no hidden number
-can be worked out: in every line whose total is shown, the hidden parts together must be
-0 or at least ``threshold`` (so subtracting the shown parts from the total gives either
-nothing or a number that is not small); while they are not, the smallest shown non-zero
-part is hidden too, and when no part is left to hide, the total is. Cells the page never
-shows (``hidden``: the records with no listed area, say) count as hidden parts. This
+can be worked out: every line must hold no hidden cell or at least two unknowns (its
+total counts as one), so no subtraction isolates a cell, and where the total is shown the
+hidden parts must be all zero or add up to ``threshold`` or more, so the difference
+between the total and the shown parts is not small either. While a line breaks the rule
+the smallest shown part is hidden too, or, with none left, the total. Cells the page
+never shows (``hidden``: the records with no listed area, say) count as hidden. This
 repeats over all lines until nothing changes, since hiding a cell in one line can open
-another. Zero is shown: "nobody raised this" names nobody.
+another. It is the usual rule of statistical offices and stops every chain of
+subtractions; it is not a full linear-programming audit of interval bounds.
+Zero is shown: "nobody raised this" names nobody.
 """
 
 from __future__ import annotations
@@ -30,21 +33,32 @@ def suppress(
     while changed:
         changed = False
         for total, parts in lines:
-            if total in out:
-                continue
-            while True:
-                masked = sum(cells.get(p, 0) for p in parts if p in out)
-                if masked == 0 or masked >= threshold:
-                    break
-                shown = [p for p in parts if p not in out and cells.get(p, 0) > 0]
-                if shown:
-                    out.add(min(shown, key=lambda p: (cells[p], str(p))))
-                else:
-                    out.add(total)
+            while not _safe(cells, total, parts, out, threshold):
+                _hide_one_more(cells, total, parts, out, threshold)
                 changed = True
-                if total in out:
-                    break
     return out
+
+
+def _safe(cells: dict, total: Hashable, parts: list, out: set, threshold: int) -> bool:
+    """A line gives nothing away: nothing hidden, or at least two unknowns in its sum,
+    and hidden parts of a shown total that are all zero or make ``threshold`` together."""
+    masked = [p for p in parts if p in out]
+    hidden_sum = sum(cells.get(p, 0) for p in masked)
+    if total not in out and hidden_sum == 0:
+        return True  # nothing hidden, or only zeros: "nobody" names nobody
+    if len(masked) + (total in out) < 2:
+        return False  # one unknown in a sum is worked out by subtraction
+    return total in out or hidden_sum >= threshold
+
+
+def _hide_one_more(cells: dict, total: Hashable, parts: list, out: set, threshold: int) -> None:
+    shown = [p for p in parts if p not in out]
+    nonzero = [p for p in shown if cells.get(p, 0) > 0]
+    hidden_sum = sum(cells.get(p, 0) for p in parts if p in out)
+    if nonzero or (shown and (hidden_sum >= threshold or total in out)):
+        out.add(min(nonzero or shown, key=lambda p: (cells.get(p, 0), str(p))))
+    else:
+        out.add(total)
 
 
 def shown(cells: dict[Hashable, int], masked: set[Hashable]) -> dict[Hashable, int | None]:

@@ -11,9 +11,10 @@
   when. ``first_org_id`` is the entry it was first filed under, kept through merges.
 * ``registry_events``: the history of each entry (created, edited, confirmed, merged),
   append-only. Details are metadata and coordinators' edits, never answers.
-* ``registry_watermark``: the highest ``submissions.rowid`` read into the registry. The
-  registry is filled when it is read (like the derived index of m0005), never inside
-  the sync transaction.
+* ``registry_watermark``: the highest ``submissions.rowid`` read into the registry, and
+  the highest ``submission_corrections.id`` whose record was read again (a corrected
+  record's mentions are those of its corrected answers). The registry is filled when it
+  is read (like the derived index of m0005), never inside the sync transaction.
 """
 
 
@@ -67,9 +68,10 @@ def apply(db):
         BEGIN SELECT RAISE(ABORT, 'registry_events is a history: it is never changed'); END""",
         """CREATE TABLE registry_watermark (
             id INTEGER PRIMARY KEY CHECK (id = 1),
-            read_rowid INTEGER NOT NULL
+            read_rowid INTEGER NOT NULL,
+            read_correction INTEGER NOT NULL
         )""",
-        "INSERT INTO registry_watermark (id, read_rowid) VALUES (1, 0)",
+        "INSERT INTO registry_watermark (id, read_rowid, read_correction) VALUES (1, 0, 0)",
     ]
     for statement in statements:
         db.execute(statement)

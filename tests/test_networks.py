@@ -211,6 +211,7 @@ def test_filter_by_area_and_type_and_export_csv_and_geojson(client, token_for, s
     assert "Nyali Clinic" in by_type and "Likoni Youth" not in by_type
     assert staff.get("/coordinate/registry", query_string={"status": "bogus"}).status_code == 400
     assert staff.get("/coordinate/registry", query_string={"colour": "red"}).status_code == 400
+    assert staff.get("/coordinate/registry", query_string={"lang": "sw"}).status_code == 200
     text = staff.get("/coordinate/registry.csv").text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["name"] for r in rows} == {"Likoni Youth", "Nyali Clinic", '\'=HYPERLINK("x")'}
@@ -279,3 +280,21 @@ def test_definition_declaration_is_checked():
     base["questions"][0]["type"] = "group"
     with pytest.raises(ValidationError):
         load_definition(base)
+
+
+def test_a_corrected_record_counts_with_its_corrected_names(client, token_for, staff, db):
+    from survey_app.review.corrections import correct
+
+    bad = _session(0, [{"org_name": "Typo Gruop", "org_type": "youth_group"}], women="many")
+    send(client, token_for("facilitator"), [bad])
+    rows = list(csv.DictReader(io.StringIO(staff.get("/coordinate/registry.csv").text)))
+    assert [(r["name"], r["mentions"]) for r in rows] == [("Typo Gruop", "0")]  # quarantined: not counted
+    fixed = dict(bad["data"], women=5, networks=[{"org_name": "Typo Group", "org_type": "youth_group"}])
+    fixed["total_participants"] = fixed["women"] + fixed["men"] + fixed["undisclosed"]
+    coordinator = db.execute("SELECT id FROM users WHERE username = 'coordinator'").fetchone()[0]
+    assert correct(db, bad["id"], fixed, "fix", coordinator) == {}
+    rows = {
+        r["name"]: r["mentions"]
+        for r in csv.DictReader(io.StringIO(staff.get("/coordinate/registry.csv").text))
+    }
+    assert rows == {"Typo Gruop": "0", "Typo Group": "1"}

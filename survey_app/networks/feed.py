@@ -31,9 +31,11 @@ MAX_TEXT = 1000
 
 
 def pending(db: Database) -> bool:
+    """True when a record, or a correction of one, has not been read yet (no lock)."""
     row = db.execute(
-        "SELECT (SELECT max(rowid) FROM submissions)"
-        " > (SELECT read_rowid FROM registry_watermark WHERE id = 1)"
+        "SELECT (SELECT max(rowid) FROM submissions) > w.read_rowid"
+        " OR (SELECT max(id) FROM submission_corrections) > w.read_correction"
+        " FROM registry_watermark w WHERE w.id = 1"
     ).fetchone()
     return bool(row[0])
 
@@ -44,6 +46,7 @@ def catch_up(db: Database) -> int:
     added = 0
     while pending(db):
         with write_transaction(db):
+            _reread_corrected(db)
             done, more = _read_chunk(db)
         added += done
         if not more:
@@ -61,15 +64,47 @@ def refresh_before_read() -> None:
         catch_up(get_db())
 
 
-def _read_chunk(db: Database) -> tuple[int, bool]:
-    mark = db.execute("SELECT read_rowid FROM registry_watermark WHERE id = 1").fetchone()[0]
+_SELECT = (
+    "SELECT s.rowid, s.id, s.survey_id, s.version, s.data, f.area, f.day FROM submissions s"
+    " LEFT JOIN submission_facts f ON f.submission_id = s.id"
+)
+
+
+def _reread_corrected(db: Database) -> None:
+    """Corrections since the last run: those records' mentions are read again.
+
+    Records above the read watermark are skipped: they are read for the first time next.
+    A mention's entry is looked up again from its (corrected) name, so a merge stays.
+    """
+    read_rowid, mark = db.execute(
+        "SELECT read_rowid, read_correction FROM registry_watermark WHERE id = 1"
+    ).fetchone()
     rows = db.execute(
-        "SELECT s.rowid, s.id, s.survey_id, s.version, s.data, f.area, f.day FROM submissions s"
-        " LEFT JOIN submission_facts f ON f.submission_id = s.id WHERE s.rowid > ? ORDER BY s.rowid LIMIT ?",
-        [mark, CHUNK],
+        "SELECT max(id), submission_id FROM submission_corrections WHERE id > ? GROUP BY submission_id",
+        [mark],
     ).fetchall()
     if not rows:
+        return
+    ids = [r[1] for r in rows]
+    marks = ", ".join("?" for _ in ids)
+    records = db.execute(f"{_SELECT} WHERE s.id IN ({marks}) AND s.rowid <= ?", [*ids, read_rowid]).fetchall()
+    db.execute(f"DELETE FROM registry_mentions WHERE submission_id IN ({marks})", ids)
+    _read_rows(db, records)
+    db.execute("UPDATE registry_watermark SET read_correction = ? WHERE id = 1", [max(r[0] for r in rows)])
+
+
+def _read_chunk(db: Database) -> tuple[int, bool]:
+    mark = db.execute("SELECT read_rowid FROM registry_watermark WHERE id = 1").fetchone()[0]
+    rows = db.execute(f"{_SELECT} WHERE s.rowid > ? ORDER BY s.rowid LIMIT ?", [mark, CHUNK]).fetchall()
+    if not rows:
         return 0, False
+    added = _read_rows(db, rows)
+    db.execute("UPDATE registry_watermark SET read_rowid = ? WHERE id = 1", [rows[-1][0]])
+    return added, len(rows) == CHUNK
+
+
+def _read_rows(db: Database, rows: list) -> int:
+    """Add the mentions of these records (rowid, id, survey, version, data, area, day)."""
     added = 0
     declared: dict[tuple[str, str], list[RegistryRepeat]] = {}
     for _rowid, submission_id, survey_id, version, data, area, day in rows:
@@ -92,8 +127,7 @@ def _read_chunk(db: Database) -> tuple[int, bool]:
             for entry, item in enumerate(items):
                 if isinstance(item, dict):
                     added += _mention(db, repeat, item, submission_id, survey_id, entry, area, day)
-    db.execute("UPDATE registry_watermark SET read_rowid = ? WHERE id = 1", [rows[-1][0]])
-    return added, len(rows) == CHUNK
+    return added
 
 
 def _text(value) -> str | None:

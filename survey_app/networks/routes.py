@@ -35,7 +35,7 @@ def _lang() -> str:
 
 def _filters() -> model.RegistryFilter:
     args = request.args
-    unknown = set(args) - {"area", "type", "status", "q"}
+    unknown = set(args) - {"area", "type", "status", "q", "lang"}  # lang: the page's language
     if unknown:
         raise BadRequest(gettext("Unknown filter: %(names)s.", names=", ".join(sorted(unknown))))
     status = args.get("status") or None

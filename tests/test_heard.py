@@ -214,3 +214,26 @@ def test_publish_heard_command(tmp_path):
     db = connect(str(tmp_path / "cli.db"))
     snapshot = db.execute("SELECT snapshot FROM heard_pages").fetchone()[0]
     assert '"sessions": 6' in snapshot
+
+
+def test_a_feedback_links_community_page_counts_answers_without_areas(app, client, auth, db):
+    from support_links import record
+
+    link = make_link(app)  # community_feedback: no area list, so only the survey's page
+    answers = [record() for _ in range(7)]
+    for n, answer in enumerate(answers):
+        answer["data"]["biggest_concerns"] = ["jobs"] if n < 6 else ["drugs"]
+        answer["data"]["biggest_difference"] = FREE_TEXT
+    ingest(db, answers, Origin("link", link_id=link.id))
+    auth.login("coordinator")
+    token = csrf_from(client.get("/coordinate/heard/community_feedback/preview").text)
+    client.post("/coordinate/heard/community_feedback/publish", data={"csrf_token": token, "pub-area": ""})
+    client.get("/logout")
+    page = client.get(f"/p/{link.token}/heard").text
+    assert 'data-count="sessions">7<' in page
+    raised = dict(re.findall(r'data-concern="([a-z_]+)">.*?data-count="concern">(\d+)<', page, re.S))
+    assert raised == {"jobs": "6"}  # drugs (1) hidden
+    assert FREE_TEXT not in page and 'data-count="women"' not in page  # this survey counts no people
+    db.execute("UPDATE public_links SET state = 'revoked', token = NULL WHERE id = ?", [link.id])
+    db.conn.commit()
+    assert client.get(f"/p/{link.token}/heard").status_code == 404

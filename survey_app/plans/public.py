@@ -84,7 +84,7 @@ def link_page(token: str):
     """A public link's community: its area's page where it has one, else its survey's."""
     db = get_db()
     link = find_by_token(db, token)
-    if link is None:
+    if link is None or link.state == "revoked":  # a withdrawn link leads nowhere
         raise NotFound("Not found.")
     area = getattr(link, "area", None)
     page = heard.published(db, link.survey_id, area) if area else None

@@ -9,13 +9,15 @@ action, in its history). A form that does not validate is shown again with its e
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
+from .. import audit
 from ..auth.access import ALL_ROLES, STAFF, access
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..errors import BadRequest
 from ..networks import model as registry
 from ..networks.feed import refresh_before_read
@@ -33,6 +35,7 @@ from .forms import (
     WithdrawForm,
     choices,
 )
+from .public import render_heard
 from .share import shared_export
 
 bp = Blueprint("plans", __name__)
@@ -56,8 +59,6 @@ def _plan_form(db, plan: dict | None = None) -> PlanForm:
 
 
 def _date(value):
-    from datetime import date
-
     return date.fromisoformat(value) if value else None
 
 
@@ -297,9 +298,6 @@ def _shared(review_id: int) -> dict:
 @access(*STAFF)
 def share(review_id: int, fmt: str):
     """The plan and this review as aggregates for other cities (suppressed like public pages)."""
-    from .. import audit
-    from ..db import write_transaction
-
     db = get_db()
     body = _shared(review_id)
     with write_transaction(db):
@@ -335,8 +333,6 @@ def heard_preview(survey_id: str):
     page = heard.build(db, survey_id, area, current_app.config["HEARD_THRESHOLD"])
     publish_form, withdraw_form = PublishForm(prefix="pub"), WithdrawForm(prefix="wd")
     publish_form.area.data = withdraw_form.area.data = area or ""
-    from .public import render_heard
-
     return render_heard(
         page,
         preview=True,

@@ -27,7 +27,7 @@ def suppress(
     cells: dict[Hashable, int], lines: Iterable[Line], threshold: int, hidden: Iterable[Hashable] = ()
 ) -> set[Hashable]:
     """Return the keys of every cell that must not be shown (``hidden`` included)."""
-    lines = [(total, list(parts)) for total, parts in lines]
+    lines = [(total, list(parts)) for total, parts in lines if parts]  # an empty sum ties nothing
     out = {key for key, value in cells.items() if 0 < value < threshold} | set(hidden)
     changed = True
     while changed:

@@ -18,7 +18,8 @@ const SHELL = 'sa-shell-' + RELEASE;
 const PAGES = 'sa-pages-' + RELEASE;
 const OWNER_KEY = '/__sa_owner__';
 const KEPT_PAGE = /^\/(forms\/[A-Za-z0-9_-]+|logout|p\/[A-Za-z0-9_-]+(\/thanks)?)?$/; // home, forms, sign-out, public links
-const DEFINITION = /^\/api\/v1\/(surveys\/[A-Za-z0-9_-]+|links\/[A-Za-z0-9_-]+\/survey)$/;
+// Definitions, and the registry's organisation list for the form's picker (network first).
+const DEFINITION = /^\/api\/v1\/(surveys\/[A-Za-z0-9_-]+|links\/[A-Za-z0-9_-]+\/survey|registry\/organisations)$/;
 const NETWORK_TIMEOUT_MS = 4000;
 const WARM_EVERY_MS = 5 * 60 * 1000;
 

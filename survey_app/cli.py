@@ -327,5 +327,27 @@ def export_command(survey, fmt, output, labels, lang, username, **filters) -> No
         click.echo(f"{export.count} records of {survey} written to {output} ({fmt}).", err=True)
 
 
+@main.command("publish-heard")
+@click.argument("survey")
+@click.option(
+    "--area", default=None, help="Publish the page of one area (a choice of the survey's area list)."
+)
+@click.option(
+    "--threshold", type=click.IntRange(min=2), default=None, help="Smallest count shown (default: setting)."
+)
+def publish_heard_command(survey: str, area: str | None, threshold: int | None) -> None:
+    """Publish SURVEY's "What we heard, what we are doing" page (aggregates only)."""
+    from .errors import AppError
+    from .plans.heard import publish
+
+    app, db = _db()
+    try:
+        page_id = publish(db, survey, area, threshold or app.config["HEARD_THRESHOLD"], None)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    path = f"/heard/{survey}" + (f"/{area}" if area else "")
+    click.echo(f"Published page {page_id}: {path}")
+
+
 if __name__ == "__main__":
     main()

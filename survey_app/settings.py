@@ -113,6 +113,14 @@ SETTINGS: list[Setting] = [
         "XLSFORM_MAX_SECONDS", 30, "Longest time reading one XLSForm may take before it is stopped.", int
     ),
     Setting("XLSFORM_MAX_MEMORY_MB", 1024, "Most memory reading one XLSForm may use.", int),
+    # "What we heard" pages and shared plan exports (survey_app/plans): small counts hidden.
+    Setting(
+        "HEARD_THRESHOLD",
+        5,
+        "Smallest count a public page or shared export shows; smaller ones (and any that would"
+        " reveal them from totals) are suppressed.",
+        int,
+    ),
 ]
 
 

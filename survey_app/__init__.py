@@ -124,3 +124,6 @@ def _register_blueprints(app: Flask) -> None:
     from .languages import bp as languages_bp
 
     app.register_blueprint(languages_bp)  # Flask-Babel, the language choice and switcher
+    from .attachments.routes import bp as attachments_bp
+
+    app.register_blueprint(attachments_bp)  # record files: tus uploads, downloads, media zip

@@ -74,6 +74,14 @@ ROUTES = [
     ("forms_admin.locations", "GET", "/coordinate/forms/locations", STAFF),
     ("forms_admin.locations", "POST", "/coordinate/forms/locations", STAFF),
     ("forms_admin.locations_csv", "GET", "/coordinate/forms/locations.csv", STAFF),
+    # Record files (issue 12): tus uploads for accounts and for public links (the token is
+    # the credential), downloads and the media zip for coordinators.
+    ("attachments.create", "POST", "/api/v1/files", SIGNED_IN),
+    ("attachments.upload", "PATCH", "/api/v1/files/no-such-upload", SIGNED_IN),
+    ("attachments.link_create", "POST", "/api/v1/links/no-such-token/files", ANYONE),
+    ("attachments.link_upload", "PATCH", "/api/v1/links/no-such-token/files/no-such-upload", ANYONE),
+    ("attachments.download", "GET", f"/coordinate/submissions/{NO_RECORD}/files/photo.jpg", STAFF),
+    ("attachments.media_zip", "GET", "/api/v1/surveys/listening_session/media.zip", STAFF),
 ]
 
 CALLERS = ["anonymous", "facilitator", "coordinator", "admin"]
@@ -115,6 +123,8 @@ def test_route_access(client, auth, caller, endpoint, method, url, allowed):
     headers = {"X-CSRFToken": token, "Accept": "application/json"}
     if method == "GET":
         response = client.get(url, headers=headers)
+    elif method == "PATCH":
+        response = client.patch(url, data=b"", headers=headers)
     else:
         response = client.post(url, data={"csrf_token": token}, headers=headers)
     may = allowed == ANYONE or caller in allowed

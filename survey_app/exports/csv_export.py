@@ -57,7 +57,7 @@ def csv_chunks(db: Database, filters: Filters, language: str | None = None) -> I
     writer.writerow(META_COLUMNS + [c.header for c in columns])
     loads = load_answers
     for row in matching_rows(db, filters):
-        writer.writerow(meta_cells(row) + build(loads(row[2])))
+        writer.writerow(meta_cells(row) + build(loads(row[2]), row[0]))
         if buffer.tell() > CHUNK_BYTES:
             yield buffer.getvalue()
             buffer.seek(0)

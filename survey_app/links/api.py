@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ..attachments.media import with_missing_files
 from ..auth.access import ANYONE, access
 from ..db import get_db
 from ..errors import Forbidden, NotFound, error_response
@@ -75,6 +76,7 @@ def submissions(token: str):
             },
         )
     results = ingest(get_db(), items, Origin("link", user_id=None, link_id=link.id))
+    results = with_missing_files(get_db(), items, results)
     return jsonify({"ok": True, "results": results})
 
 

@@ -144,6 +144,7 @@ async function start(form) {
     reloadUrl: () => draftUrl(id, saver.exists()),
   });
   attachOptionalLogic(saver);
+  attachCaptureWidgets(store, saver);
   startAutoSync();
   if (form.dataset.linkToken) keepLinkPages();
 }
@@ -188,6 +189,7 @@ function buildRecord(id, startedAt) {
     data: readAnswers(form, { calculations: true }),
     fields: snapshot(form),
     sync_url: form.dataset.syncUrl || undefined, // a public link's own endpoint (never sent)
+    files: fileNames(), // kept in the 'files' store; the record goes once they are all sent
     meta: {
       started_at: startedAt,
       device_id: form.dataset.linkToken ? null : deviceId(), // anonymous: no phone id at all
@@ -314,6 +316,31 @@ function attachOptionalLogic(saver) {
     });
 }
 
+/* Photos, recordings, signatures, barcodes, locations: their code is loaded only when
+   this form has such a question (capture/index.js loads each kind's own module). */
+function attachCaptureWidgets(store, saver) {
+  if (!form.querySelector('[data-capture]')) return;
+  import('./capture/index.js')
+    .then((module) =>
+      module.attachCapture(form, {
+        store: Promise.resolve(store),
+        recordId: () => field('_id').value,
+        anonymous: Boolean(form.dataset.linkToken),
+        onChange: () => saver.change(),
+      }),
+    )
+    .catch(() => {
+      /* without the widgets the pickers and text boxes still work */
+    });
+}
+
+/* The names of the files the answers hold (questions that apply only). */
+function fileNames() {
+  return [...form.querySelectorAll('input[data-file-answer]')]
+    .filter((input) => !input.disabled && input.value)
+    .map((input) => input.value);
+}
+
 /* ---- finalising ---- */
 
 function visible(element) {
@@ -322,7 +349,8 @@ function visible(element) {
 
 function answered(wrapper) {
   for (const input of wrapper.querySelectorAll('input, textarea, select')) {
-    if (input.disabled || input.type === 'hidden' || input.name.endsWith('_other')) continue;
+    if (input.disabled || input.name.endsWith('_other')) continue;
+    if (input.type === 'hidden' && !input.hasAttribute('data-file-answer')) continue;
     if (input.type === 'radio' || input.type === 'checkbox') {
       if (input.checked) return true;
     } else if (input.value.trim() !== '') {
@@ -419,6 +447,7 @@ async function finalise(store, saver, id) {
     HTMLFormElement.prototype.submit.call(form); // the no-JavaScript path, online
     return;
   }
+  if (self.SurveyUpload) await self.SurveyUpload.prune(store, id, record.files).catch(() => {}); // replaced photos
   history.replaceState(history.state, '', draftUrl(id, false));
   confirmFinalised(id);
   requestSync();

@@ -8,6 +8,7 @@
  * here and, through the Web Locks API in sync-core.js, across tabs and the worker.
  */
 import './store-core.js';
+import './upload-core.js';
 import './sync-core.js';
 import { t, tn } from './i18n.js';
 

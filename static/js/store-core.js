@@ -12,12 +12,13 @@
  * A record: {id (UUID made by the phone, never changed), state: 'draft'|'outbox'|'sent',
  * survey, version, title, lang, data (the sync API's answers), fields (the form's raw
  * name/value pairs, to restore it), meta {started_at, finalized_at, device_id,
- * app_version, account}, created_at, updated_at, problem?, sent_at?, status?}.
+ * app_version, account}, created_at, updated_at, problem?, sent_at?, status?, files?
+ * (names of its files, which live in the 'files' store: see upload-core.js)}.
  */
 (function (scope) {
   'use strict';
 
-  const DB_VERSION = 1;
+  const DB_VERSION = 2; // 2: the 'files' store (a record's photos and recordings, upload-core.js)
   const SENT_KEEP = 30; // recently sent records shown on the home screen (answers dropped)
   const SENT_KEEP_MS = 14 * 24 * 3600 * 1000;
   const ACK_STATUSES = ['stored', 'duplicate', 'conflict', 'quarantined'];
@@ -244,9 +245,15 @@
       }
       request.onupgradeneeded = () => {
         const db = request.result;
-        const records = db.createObjectStore('records', { keyPath: 'id' });
-        records.createIndex('state', 'state');
-        db.createObjectStore('kv');
+        if (!db.objectStoreNames.contains('records')) {
+          const records = db.createObjectStore('records', { keyPath: 'id' });
+          records.createIndex('state', 'state');
+          db.createObjectStore('kv');
+        }
+        if (!db.objectStoreNames.contains('files')) {
+          // A record's files as Blobs, keyed "<record id>/<name>", beside their record.
+          db.createObjectStore('files', { keyPath: 'key' }).createIndex('record', 'record');
+        }
       };
       request.onsuccess = () => {
         const db = request.result;

@@ -283,3 +283,25 @@ def test_cli_export_media_writes_the_same_zip_and_audits_it(app, client, bearer,
     assert zipfile.ZipFile(out).read(f"media/{record['id']}/flip.png") == data
     entry = db.execute("SELECT details FROM audit_log WHERE action = 'export' ORDER BY id DESC").fetchone()
     assert json.loads(entry[0])["format"] == "media"
+
+
+def test_the_form_without_javascript_takes_a_photo_the_ordinary_way(app, client, auth, db):
+    from conftest import csrf_from
+
+    auth.login("facilitator")
+    html = client.get("/forms/listening_session").text
+    assert 'enctype="multipart/form-data"' in html
+    assert 'name="flipchart_photo__file"' in html and 'accept="image/*"' in html
+    answers = {k: (v if isinstance(v, list) else str(v)) for k, v in session(2).items()}
+    submission = str(uuid.uuid4())
+    data = png(21)
+    fields = {"csrf_token": csrf_from(html), "_version": "1", "_id": submission, **answers}
+    fields["flipchart_photo__file"] = (io.BytesIO(data), "flip.png", "image/png")
+    response = client.post("/forms/listening_session", data=fields, content_type="multipart/form-data")
+    assert response.status_code == 302, response.text
+    stored = json.loads(db.execute("SELECT data FROM submissions WHERE id = ?", [submission]).fetchone()[0])
+    name = stored["flipchart_photo"]
+    assert name == f"{sha(data)[:16]}.png"
+    row = db.execute("SELECT sha256, size FROM attachments WHERE submission_id = ?", [submission]).fetchone()
+    assert row == (sha(data), len(data))
+    assert FileStore(files_root(app.config)).content_path(sha(data)).read_bytes() == data

@@ -5,6 +5,8 @@ connection is back: files first, then the record, each exactly once."""
 from __future__ import annotations
 
 import hashlib
+import json
+import socket
 
 from conftest import browser_login
 from support_attachments import png
@@ -70,3 +72,144 @@ def test_a_photo_and_a_location_recorded_offline_reach_the_server_once(app, phon
     # Once sent, the phone lets go of the file too.
     gone = lambda: page.evaluate(PHONE_BLOB_SHA, [record_id, name]) is None  # noqa: E731
     wait_until(gone, message="the file to be dropped")
+
+
+class CutOnce:
+    """WSGI middleware: counts the bytes of every chunk that reaches the server, and once,
+    after the server has stored a chunk ending past ``threshold``, cuts the connection
+    before the answer (the phone never hears that its chunk arrived)."""
+
+    def __init__(self, app, threshold: int):
+        self.inner, self.threshold = app.wsgi_app, threshold
+        self.sent: list[int] = []
+        self.done = False
+        app.wsgi_app = self
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] != "PATCH":
+            return self.inner(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        self.sent.append(length)
+        end = int(environ.get("HTTP_UPLOAD_OFFSET") or 0) + length
+        if self.done or end <= self.threshold:
+            return self.inner(environ, start_response)
+        self.done = True
+        body = b"".join(self.inner(environ, lambda *args, **kwargs: None))  # stored, answer dropped
+        del body
+        connection = environ["werkzeug.socket"]
+        connection.shutdown(socket.SHUT_RDWR)
+        return []
+
+
+FIELD_KIT = {
+    "id": "field_kit",
+    "version": "1",
+    "title": {"en": "Field kit"},
+    "questions": [
+        {"name": "photo", "type": "image", "label": {"en": "Photo"}},
+        {"name": "signed", "type": "image", "appearance": "signature", "label": {"en": "Signature"}},
+        {"name": "voice", "type": "audio", "label": {"en": "Voice note"}},
+        {"name": "walk", "type": "geotrace", "label": {"en": "Route walked"}},
+        {"name": "code", "type": "barcode", "label": {"en": "Code on the poster"}},
+    ],
+}
+
+# A JPEG made by the browser, with an EXIF block holding a (fake) location spliced in
+# after its start marker, as a phone camera writes one.
+JPEG_WITH_EXIF = """
+async () => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 80; canvas.height = 60;
+  const c = canvas.getContext('2d');
+  c.fillStyle = '#c33'; c.fillRect(0, 0, 80, 60);
+  const blob = await new Promise((r) => canvas.toBlob(r, 'image/jpeg', 0.9));
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const payload = new TextEncoder().encode('Exif\\0\\0GPS-LAT-4.0435-LON-39.6682');
+  const app1 = new Uint8Array(4 + payload.length);
+  app1.set([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 255]);
+  app1.set(payload, 4);
+  const out = new Uint8Array(bytes.length + app1.length);
+  out.set(bytes.slice(0, 2)); out.set(app1, 2); out.set(bytes.slice(2), 2 + app1.length);
+  return Array.from(out);
+}
+"""
+
+
+def test_an_anonymous_link_sends_clean_photos_and_resumes_a_cut_upload(
+    app, browser, live_server, db, tmp_path
+):
+    from support_links import make_link
+
+    from survey_app.db import connect
+    from survey_app.surveys.registry import publish
+
+    connection = connect(app.config["DATABASE"])
+    publish(connection, FIELD_KIT, source="test")
+    connection.close()
+    link = make_link(app, survey="field_kit")
+    # No service worker here: Playwright's routing (the cut below) cannot see through one.
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=live_server.url, service_workers="block"
+    )
+    page = phone.new_page()
+    page.goto(f"/p/{link.token}")
+    page.wait_for_selector("[data-key=signed] canvas.signature-pad")
+
+    photo = tmp_path / "camera.jpg"
+    photo.write_bytes(bytes(page.evaluate(JPEG_WITH_EXIF)))
+    assert b"GPS-LAT" in photo.read_bytes()
+    page.set_input_files("input[name=photo__file]", str(photo))
+    page.wait_for_selector("[data-key=photo] .capture-preview img")
+
+    page.wait_for_function("() => document.querySelector('[data-key=photo] .capture-preview img').complete")
+    page.locator("[data-key=signed] canvas").scroll_into_view_if_needed()
+    box = page.locator("[data-key=signed] canvas").bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 120, box["y"] + 60, steps=5)
+    page.mouse.move(box["x"] + 200, box["y"] + 30, steps=5)
+    page.mouse.up()
+    page.click("[data-key=signed] [data-keep-signature]")
+    page.wait_for_selector("[data-key=signed] .capture-preview img")
+
+    voice = tmp_path / "voice.ogg"
+    voice.write_bytes(b"OggS\x00\x02" + bytes(range(256)) * 4000)  # about 1 MB: four chunks
+    page.set_input_files("input[name=voice__file]", str(voice))
+    page.wait_for_selector("[data-key=voice] .capture-preview audio")
+    page.fill("textarea[name=walk]", "-4.0435 39.6682\n-4.0440 39.6690")
+    page.fill("input[name=code]", "POSTER-17")
+
+    # The connection is cut after the server took the last chunk of the recording, before
+    # the phone heard back: the phone must resume, not start again.
+    cutter = CutOnce(app, threshold=int(0.9 * len(voice.read_bytes())))
+    record_id = page.input_value("input[name=_id]")
+    page.click("[data-finalise]")
+    page.wait_for_selector("#finalised")
+    row = wait_until(
+        lambda: db.execute("SELECT data, submitted_by FROM submissions WHERE id = ?", [record_id]).fetchone(),
+        timeout=40,
+        message="the record on the server",
+    )
+    assert cutter.done
+    data = json.loads(row[0])
+    assert row[1] is None
+    assert data["walk"] == [{"lat": -4.0435, "lon": 39.6682}, {"lat": -4.044, "lon": 39.669}]
+    assert data["code"] == "POSTER-17"
+    files = {
+        r[0]: r
+        for r in db.execute(
+            "SELECT name, sha256, size, uploaded_by, link_id FROM attachments WHERE submission_id = ?",
+            [record_id],
+        )
+    }
+    assert set(files) == {data["photo"], data["signed"], data["voice"]}
+    assert all(r[3] is None and r[4] == link.id for r in files.values())
+    store = FileStore(files_root(app.config))
+    clean = store.content_path(files[data["photo"]][1]).read_bytes()
+    assert clean[:2] == b"\xff\xd8" and b"GPS-LAT" not in clean and b"Exif" not in clean
+    assert store.content_path(files[data["voice"]][1]).read_bytes() == voice.read_bytes()  # byte-identical
+    voice_size = len(voice.read_bytes())
+    total = sum(cutter.sent)
+    others = files[data["photo"]][2] + files[data["signed"]][2]
+    assert total - others - voice_size <= 256 * 1024, f"re-sent {total - others - voice_size} bytes"
+    assert db.execute("SELECT count(*) FROM uploads WHERE submission_id = ?", [record_id]).fetchone()[0] == 3

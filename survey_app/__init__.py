@@ -127,3 +127,6 @@ def _register_blueprints(app: Flask) -> None:
     from .attachments.routes import bp as attachments_bp
 
     app.register_blueprint(attachments_bp)  # record files: tus uploads, downloads, media zip
+    from .attachments.backup import init_app as init_backup_imports
+
+    init_backup_imports(app)  # backup files with photos may exceed MAX_BODY_BYTES

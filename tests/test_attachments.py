@@ -305,3 +305,62 @@ def test_the_form_without_javascript_takes_a_photo_the_ordinary_way(app, client,
     row = db.execute("SELECT sha256, size FROM attachments WHERE submission_id = ?", [submission]).fetchone()
     assert row == (sha(data), len(data))
     assert FileStore(files_root(app.config)).content_path(sha(data)).read_bytes() == data
+
+
+def test_a_backup_files_photos_are_imported_with_their_records_once(app, client, auth, db):
+    import base64
+
+    data = png(22)
+    record = photo_record("p1.png")
+    entry = {"record": record["id"], "name": "p1.png", "sha256": sha(data), "type": "image/png"}
+    backup = {"submissions": [record], "files": [{**entry, "data": base64.b64encode(data).decode()}]}
+    auth.login("coordinator")
+    headers = {"X-CSRFToken": auth.csrf()}
+    for _ in range(2):  # importing the same file twice adds nothing
+        response = client.post("/api/v1/submissions/import", json=backup, headers=headers)
+        assert response.status_code == 200, response.text
+    assert db.execute("SELECT count(*) FROM attachments").fetchone()[0] == 1
+    page = client.get(f"/coordinate/submissions/{record['id']}").text
+    assert f"/coordinate/submissions/{record['id']}/files/p1.png" in page
+    assert client.get(f"/coordinate/submissions/{record['id']}/files/p1.png").data == data
+
+
+def test_a_backup_with_a_damaged_file_is_refused_whole(client, auth, db):
+    import base64
+
+    record = photo_record("p1.png")
+    damaged = {
+        "record": record["id"],
+        "name": "p1.png",
+        "sha256": sha(b"other"),
+        "data": base64.b64encode(png(1)).decode(),
+    }
+    auth.login("coordinator")
+    backup = {"submissions": [record], "files": [damaged]}
+    response = client.post("/api/v1/submissions/import", json=backup, headers={"X-CSRFToken": auth.csrf()})
+    assert response.status_code == 400
+    assert response.json["errors"]["files"] == {"0": ["its bytes do not match its SHA-256"]}
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
+
+
+def test_a_backup_larger_than_the_body_limit_is_taken_on_the_import_route_only(app, client, auth, db):
+    import base64
+
+    app.config["MAX_BODY_BYTES"] = 20_000
+    app.config["MAX_CONTENT_LENGTH"] = 20_000
+    data = bytes(range(256)) * 100  # 25.6 kB of file, 34 kB in base64
+    record = photo_record("big.bin")
+    entry = {
+        "record": record["id"],
+        "name": "big.bin",
+        "sha256": sha(data),
+        "data": base64.b64encode(data).decode(),
+    }
+    auth.login("coordinator")
+    headers = {"X-CSRFToken": auth.csrf()}
+    response = client.post(
+        "/api/v1/submissions/import", json={"submissions": [record], "files": [entry]}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    big = {"submissions": [item(session(1, venue="x" * 30_000))]}
+    assert client.post("/api/v1/submissions", json=big, headers=headers).status_code == 413

@@ -213,3 +213,40 @@ def test_an_anonymous_link_sends_clean_photos_and_resumes_a_cut_upload(
     others = files[data["photo"]][2] + files[data["signed"]][2]
     assert total - others - voice_size <= 256 * 1024, f"re-sent {total - others - voice_size} bytes"
     assert db.execute("SELECT count(*) FROM uploads WHERE submission_id = ?", [record_id]).fetchone()[0] == 3
+
+
+def test_a_photo_waiting_offline_is_counted_and_goes_into_the_backup_file(
+    phone, live_server, client, auth, db, tmp_path
+):
+    page = phone.new_page()
+    browser_login(page)
+    wait_for_worker(page)
+    phone.set_offline(True)
+    page.goto("/forms/listening_session")
+    fill_listening_session(page, 2)
+    photo = tmp_path / "flip.png"
+    photo.write_bytes(png(5, size=32))
+    page.set_input_files("input[name=flipchart_photo__file]", str(photo))
+    page.wait_for_selector("[data-key=flipchart_photo] .capture-preview img")
+    record_id = page.input_value("input[name=_id]")
+    page.click("[data-finalise]")
+    page.wait_for_selector("#finalised")
+    page.goto("/")
+    page.wait_for_function("document.querySelector('#storage-state').dataset.files === '1'")
+    assert "1 photo or recording" in page.inner_text("#storage-state")
+    with page.expect_download() as download_info:
+        page.click("#save-backup")
+    path = tmp_path / "backup.json"
+    download_info.value.save_as(path)
+    backup = json.loads(path.read_text("utf-8"))
+    [entry] = backup["files"]
+    assert entry["record"] == record_id
+    assert backup["submissions"][0]["data"]["flipchart_photo"] == entry["name"]
+
+    auth.login("coordinator")
+    headers = {"X-CSRFToken": auth.csrf(), "Content-Type": "application/json"}
+    assert (
+        client.post("/api/v1/submissions/import", data=path.read_bytes(), headers=headers).status_code == 200
+    )
+    query = "SELECT sha256 FROM attachments WHERE submission_id = ? AND name = ?"
+    assert db.execute(query, [record_id, entry["name"]]).fetchone()[0] == entry["sha256"]

@@ -165,6 +165,8 @@ JS_STRINGS: tuple[str, ...] = (
     N_("This photo cannot be read here; take another one."),
     N_("Use my location"),
     N_("{n} points"),
+    N_("1 photo or recording ({size}) waits with its record."),
+    N_("{n} photos and recordings ({size}) wait with their records."),
 )
 
 

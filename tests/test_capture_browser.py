@@ -98,6 +98,7 @@ class CutOnce:
         del body
         connection = environ["werkzeug.socket"]
         connection.shutdown(socket.SHUT_RDWR)
+        start_response("204 No Content", [])  # never reaches the phone: the socket is shut
         return []
 
 

@@ -30,6 +30,7 @@ import {
   storageInfo,
   user,
 } from './offline.js';
+import { clearErrorsWhenAnswered, describe, showConnection } from './formhelp.js';
 import { addRepeatInstance, fieldId, readAnswers, restore, snapshot } from './formread.js';
 import { t, tn } from './i18n.js';
 
@@ -145,6 +146,8 @@ async function start(form) {
   });
   attachOptionalLogic(saver);
   attachCaptureWidgets(store, saver);
+  clearErrorsWhenAnswered(form);
+  showConnection(form);
   startAutoSync();
   if (form.dataset.linkToken) keepLinkPages();
 }
@@ -184,7 +187,7 @@ function buildRecord(id, startedAt) {
     id,
     survey: form.dataset.survey,
     version: form.dataset.version,
-    title: (document.querySelector('h1') || {}).textContent || form.dataset.survey,
+    title: titled((document.querySelector('h1') || {}).textContent || form.dataset.survey),
     lang: form.dataset.lang,
     data: readAnswers(form, { calculations: true }),
     fields: snapshot(form),
@@ -197,6 +200,13 @@ function buildRecord(id, startedAt) {
       account: user,
     },
   };
+}
+
+/* The form's title and what tells this record apart (date, venue, ward...): the lists of
+   drafts, records waiting and records sent show it after days offline. */
+function titled(title) {
+  const summary = describe(form);
+  return summary ? `${title.trim()} — ${summary}` : title;
 }
 
 /* Saves one change at a time, and again if more came in meanwhile: never a lost change,

@@ -53,6 +53,24 @@ def points(raw: str) -> Any:
     return found
 
 
+# Without an instance_name, these name a listening session in the phone's lists.
+SUMMARY_FALLBACK = ("session_date", "venue", "ward")
+REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def summary_fields(definition: dict) -> list[str]:
+    """The questions that tell one record from another in the phone's lists.
+
+    The form's ``instance_name`` (ODK: ``concat(${date}, ' ', ${venue})``) names them;
+    without one, the session's date, venue and ward where the form has them.
+    """
+    from ..surveys.schema import walk
+
+    names = {q["name"] for q in walk(definition["questions"]) if q["type"] not in ("group", "repeat")}
+    wanted = REFERENCE.findall(str(definition.get("instance_name") or "")) or list(SUMMARY_FALLBACK)
+    return [name for name in dict.fromkeys(wanted) if name in names]
+
+
 def takes_files(definition: dict) -> bool:
     """Whether the form has a photo, recording or file question (it then posts multipart)."""
     from ..surveys.schema import FILE_TYPES, walk

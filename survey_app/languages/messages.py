@@ -167,6 +167,11 @@ JS_STRINGS: tuple[str, ...] = (
     N_("{n} points"),
     N_("1 photo or recording ({size}) waits with its record."),
     N_("{n} photos and recordings ({size}) wait with their records."),
+    # formhelp.js and formlogic.js: the facilitator's form
+    N_("You are offline. Your answers are kept on this phone and sent later."),
+    N_("Remove this entry and its answers?"),
+    N_("Entry removed."),
+    N_("Undo"),
 )
 
 

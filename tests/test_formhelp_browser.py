@@ -69,3 +69,26 @@ def test_removing_a_repeat_entry_asks_first_and_can_be_undone(phone, live_server
     page.wait_for_selector("input[name='networks[0].org_name']")
     assert page.input_value("input[name='networks[0].org_name']") == "Youth network"
     assert page.input_value("input[name=networks__count]") == "1"
+
+
+def test_sections_can_be_jumped_to_progress_shows_and_a_reload_returns_to_the_place(phone, live_server):
+    page = open_form(phone)
+    sections = page.locator("nav.sections li a")
+    assert sections.count() >= 3
+    before = int(page.get_attribute("[data-progress]", "data-done"))  # the date is today already
+    page.fill("input[name=venue]", "Church hall")
+    assert int(page.get_attribute("[data-progress]", "data-done")) == before + 1
+    assert "questions answered" in page.inner_text("[data-progress]")
+    page.click("nav.sections summary")
+    last = sections.nth(sections.count() - 1)
+    target = last.get_attribute("href")
+    last.click()
+    page.wait_for_function(f"() => document.querySelector('{target}').getBoundingClientRect().top < 200")
+    page.mouse.wheel(0, 10)
+    page.wait_for_timeout(600)  # the place is kept a moment after scrolling stops
+    wait_saved(page)
+    depth = page.evaluate("window.scrollY")
+    assert depth > 500
+    page.reload()
+    page.wait_for_selector(".save-state[data-save-state=saved]")
+    page.wait_for_function(f"() => window.scrollY > {depth - 400}")

@@ -30,7 +30,7 @@ import {
   storageInfo,
   user,
 } from './offline.js';
-import { clearErrorsWhenAnswered, describe, showConnection } from './formhelp.js';
+import { clearErrorsWhenAnswered, describe, sectionNavigation, showConnection } from './formhelp.js';
 import { addRepeatInstance, fieldId, readAnswers, restore, snapshot } from './formread.js';
 import { t, tn } from './i18n.js';
 
@@ -128,6 +128,7 @@ async function start(form) {
   const startedAt = record ? record.meta.started_at : new Date().toISOString();
   field('_id').value = id;
   field('_started_at').value = startedAt;
+  sectionNavigation(form, () => field('_id').value);
   if (record) {
     restore(form, record.fields || []);
     form.dispatchEvent(new CustomEvent('survey:restored', { detail: { id } }));

@@ -120,3 +120,74 @@ export function offerUndo(form, before, where) {
   });
   setTimeout(() => bar.remove(), 30000);
 }
+
+/* ---- sections: jump between the form's groups, see progress, come back to the place ---- */
+
+function visibleQuestions(form) {
+  return [...form.querySelectorAll('[data-key][data-type]')].filter(
+    (wrapper) =>
+      !['group', 'repeat', 'note', 'calculate', 'start', 'end', 'today', 'deviceid', 'username'].includes(wrapper.dataset.type) &&
+      !wrapper.matches('input') &&
+      !wrapper.closest('[hidden], [disabled], [inert], template'),
+  );
+}
+
+export function sectionNavigation(form, recordId) {
+  const groups = [...form.querySelectorAll(':scope > fieldset.group[data-key]')].filter((group) => group.querySelector('legend'));
+  const nav = document.createElement('nav');
+  nav.className = 'sections';
+  nav.setAttribute('aria-label', t('Sections of the form'));
+  nav.innerHTML = '<p class="progress" data-progress aria-live="polite"></p><details><summary></summary><ol></ol></details>';
+  nav.querySelector('summary').textContent = t('Go to a section');
+  const list = nav.querySelector('ol');
+  for (const group of groups) {
+    if (!group.id) group.id = 'section-' + group.dataset.key;
+    const link = document.createElement('a');
+    link.href = '#' + group.id;
+    link.textContent = group.querySelector('legend').textContent.trim();
+    link.addEventListener('click', () => nav.querySelector('details').removeAttribute('open'));
+    const item = document.createElement('li');
+    item.append(link);
+    list.append(item);
+  }
+  if (groups.length > 1) form.before(nav);
+  const progress = nav.querySelector('[data-progress]');
+  const update = () => {
+    const questions = visibleQuestions(form);
+    const done = questions.filter(answered).length;
+    progress.textContent = t('{done} of {total} questions answered', { done, total: questions.length });
+    progress.dataset.done = String(done);
+  };
+  form.addEventListener('input', update);
+  form.addEventListener('change', update);
+  form.addEventListener('survey:restored', update);
+  update();
+
+  // Where the person was: the question at the top of the screen, per record, for a reload.
+  const key = 'survey-app-position:' + recordId();
+  let timer = null;
+  window.addEventListener('scroll', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const top = visibleQuestions(form).find((wrapper) => wrapper.getBoundingClientRect().bottom > 80);
+      try {
+        if (top) sessionStorage.setItem('survey-app-position:' + recordId(), top.dataset.key);
+      } catch (error) {
+        /* no session storage: the page opens at the top */
+      }
+    }, 250);
+  });
+  const back = () => {
+    let saved = null;
+    try {
+      saved = sessionStorage.getItem(key) || sessionStorage.getItem('survey-app-position:' + recordId());
+    } catch (error) {
+      return;
+    }
+    const target = saved && form.querySelector(`[data-key="${CSS.escape(saved)}"]`);
+    if (target) target.scrollIntoView({ block: 'start' });
+  };
+  form.addEventListener('survey:restored', (event) => {
+    if (!(event.detail && event.detail.undo)) back();
+  });
+}

@@ -172,6 +172,9 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Remove this entry and its answers?"),
     N_("Entry removed."),
     N_("Undo"),
+    N_("Sections of the form"),
+    N_("Go to a section"),
+    N_("{done} of {total} questions answered"),
 )
 
 

@@ -25,7 +25,7 @@ const WARM_EVERY_MS = 5 * 60 * 1000;
 
 // Static files are served with Cache-Control: no-cache, so the HTTP cache revalidates
 // them: a new release never imports yesterday's copy, and an unchanged one costs a 304.
-importScripts('/static/js/store-core.js', '/static/js/sync-core.js');
+importScripts('/static/js/store-core.js', '/static/js/upload-core.js', '/static/js/sync-core.js');
 
 /* ---- install, activate, update ---- */
 

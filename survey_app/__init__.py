@@ -134,3 +134,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (networks_bp, plans_bp, heard_bp):  # registry, action plans, "what we heard"
         app.register_blueprint(blueprint)
+    from .attachments.routes import bp as attachments_bp
+
+    app.register_blueprint(attachments_bp)  # record files: tus uploads, downloads, media zip
+    from .attachments.backup import init_app as init_backup_imports
+
+    init_backup_imports(app)  # backup files with photos may exceed MAX_BODY_BYTES

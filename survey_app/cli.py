@@ -270,7 +270,7 @@ def _export_filter_options(command):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "xlsx", "json", "ndjson", "geojson"]),
+    type=click.Choice(["csv", "xlsx", "json", "ndjson", "geojson", "media"]),
     default="csv",
     show_default=True,
 )
@@ -289,6 +289,7 @@ def export_command(survey, fmt, output, labels, lang, username, **filters) -> No
     """Export SURVEY's submissions offline, filtered like the API; written to the audit log."""
     import getpass
 
+    from .attachments.storage import files_root
     from .auth.users import find_user
     from .errors import AppError
     from .exports.service import audit_export, prepare
@@ -305,10 +306,18 @@ def export_command(survey, fmt, output, labels, lang, username, **filters) -> No
         if user is None:
             raise click.ClickException(f"No user {username!r}.")
         actor = user["id"]
-    if fmt == "xlsx" and str(output) == "-":
-        raise click.ClickException("XLSX is binary: give a file with --output.")
+    if fmt in ("xlsx", "media") and str(output) == "-":
+        raise click.ClickException(f"{fmt} is binary: give a file with --output.")
     try:
-        export = prepare(db, app.config["DATABASE"], survey, fmt, args, app.config["BUSY_TIMEOUT_MS"])
+        export = prepare(
+            db,
+            app.config["DATABASE"],
+            survey,
+            fmt,
+            args,
+            app.config["BUSY_TIMEOUT_MS"],
+            files_root=files_root(app.config),
+        )
     except AppError as exc:
         details = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
         raise click.ClickException(exc.message + (f" ({details})" if details else "")) from exc

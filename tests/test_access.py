@@ -108,6 +108,14 @@ ROUTES = [
     ("heard.survey_page", "GET", "/heard/listening_session", ANYONE),
     ("heard.area_page", "GET", "/heard/listening_session/likoni", ANYONE),
     ("heard.link_page", "GET", "/p/no-such-token/heard", ANYONE),
+    # Record files (issue 12): tus uploads for accounts and for public links (the token is
+    # the credential), downloads and the media zip for coordinators.
+    ("attachments.create", "POST", "/api/v1/files", SIGNED_IN),
+    ("attachments.upload", "PATCH", "/api/v1/files/no-such-upload", SIGNED_IN),
+    ("attachments.link_create", "POST", "/api/v1/links/no-such-token/files", ANYONE),
+    ("attachments.link_upload", "PATCH", "/api/v1/links/no-such-token/files/no-such-upload", ANYONE),
+    ("attachments.download", "GET", f"/coordinate/submissions/{NO_RECORD}/files/photo.jpg", STAFF),
+    ("attachments.media_zip", "GET", "/api/v1/surveys/listening_session/media.zip", STAFF),
 ]
 
 CALLERS = ["anonymous", "facilitator", "coordinator", "admin"]
@@ -149,6 +157,8 @@ def test_route_access(client, auth, caller, endpoint, method, url, allowed):
     headers = {"X-CSRFToken": token, "Accept": "application/json"}
     if method == "GET":
         response = client.get(url, headers=headers)
+    elif method == "PATCH":
+        response = client.patch(url, data=b"", headers=headers)
     else:
         response = client.post(url, data={"csrf_token": token}, headers=headers)
     may = allowed == ANYONE or caller in allowed

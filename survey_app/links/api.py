@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ..attachments.media import with_missing_files
 from ..auth.access import ANYONE, access
 from ..db import get_db
 from ..errors import Forbidden, NotFound, error_response
@@ -86,6 +87,7 @@ def submissions(token: str):
         refused(item["id"], skipped[i].reason, skipped[i].message) if i in skipped else next(answers)
         for i, item in enumerate(items)
     ]
+    results = with_missing_files(get_db(), taken, results)
     return jsonify({"ok": True, "results": results})
 
 

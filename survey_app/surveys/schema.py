@@ -37,7 +37,15 @@ INPUT_TYPES = {
     "geopoint",
     "image",
     "audio",
+    "video",
+    "file",
+    "barcode",
+    "geotrace",
+    "geoshape",
 }
+# Questions answered with a file: the answer is the file's name, the bytes are uploaded
+# separately (survey_app/attachments). Signatures and drawings are images (appearance).
+FILE_TYPES = {"image", "audio", "video", "file"}
 DISPLAY_TYPES = {"note"}
 COMPUTED_TYPES = {"calculate"}
 METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}
@@ -116,6 +124,8 @@ class QuestionSchema(Schema):
     calculation = fields.String()
     choice_filter = fields.String()
     repeat_count = fields.String()
+    max_pixels = fields.Integer(validate=validate.Range(min=64, max=20000))  # images: longest side
+    max_bytes = fields.Integer(validate=validate.Range(min=1))  # video and file: largest file
     questions = fields.List(fields.Nested(lambda: QuestionSchema()))
     registry = fields.Nested(RegistrySchema)
 

@@ -24,9 +24,14 @@ def lifetime() -> Lifetime:
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    """The user of an open session; an ended or expired one (or a bearer request) is nobody."""
+    """The user of an open session; an ended or expired one is nobody.
+
+    A bearer request is judged by its token alone, here too: Flask-Login calls this for a
+    remember cookie and then skips the request loader, so a script that also carries
+    cookies would otherwise be anonymous.
+    """
     if bearer_token():
-        return None
+        return load_user_from_token(None)
     db = get_db()
     found = find_session(db, session_id, lifetime())
     if found is None:

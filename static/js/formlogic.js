@@ -31,8 +31,13 @@ import { t } from './i18n.js';
 const LANG_KEY = 'survey-app-form-lang';
 const DEVICE_KEY = 'survey-app-device'; // shared with form.js's meta.device_id
 const MAX_REPEAT = 200;
-const META = new Set(['start', 'end', 'today', 'deviceid', 'username']);
-const NO_ANSWER = new Set(['group', 'repeat', 'note', 'calculate', 'image', 'audio', ...META]);
+const META = new Set([
+  'start', 'end', 'today', 'deviceid', 'username', 'phonenumber', 'email', 'simserial', 'subscriberid',
+  'start_geopoint',
+]);
+// Shown with a note until their capture exists (survey_app/surveys/schema.py NOT_CAPTURED_TYPES).
+const NOT_CAPTURED = ['image', 'audio', 'video', 'file', 'barcode', 'geotrace', 'geoshape', 'osm'];
+const NO_ANSWER = new Set(['group', 'repeat', 'note', 'calculate', 'hidden', ...NOT_CAPTURED, ...META]);
 const RTL = new Set(['ar', 'fa', 'he', 'ur']);
 const instances = new WeakMap();
 
@@ -90,6 +95,7 @@ class FormLogic {
     walk(this.definition.questions);
     this.wire();
     this.fillMetadata();
+    this.fillDynamicDefaults();
     const languages = this.definition.languages || [this.definition.default_language];
     const asked = new URLSearchParams(location.search).get('lang');
     // Only the form page switches language in place; other pages (public links) choose
@@ -194,6 +200,22 @@ class FormLogic {
     });
   }
 
+  /** start-geopoint: the position once, when the form opens, if the browser grants it
+   * (stored as ODK does: "lat lon altitude accuracy"). */
+  startGeopoint(input) {
+    if (!navigator.geolocation) return;
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        if (input.value) return;
+        const c = position.coords;
+        input.value = [c.latitude, c.longitude, c.altitude || 0, c.accuracy || 0].join(' ');
+        input.dispatchEvent(new Event('change', {bubbles: true}));
+      },
+      () => {},
+      {maximumAge: 60000, timeout: 30000},
+    );
+  }
+
   fillMetadata() {
     const user = (document.body && document.body.dataset.user) || '';
     for (const input of this.form.querySelectorAll('input[type=hidden][data-type]')) {
@@ -202,6 +224,7 @@ class FormLogic {
       if (type === 'start') input.value = new Date().toISOString();
       else if (type === 'today') input.value = localDate();
       else if (type === 'username') input.value = user.startsWith('link:') ? '' : user;
+      else if (type === 'start_geopoint') this.startGeopoint(input);
       else if (type === 'deviceid') {
         input.value =
           storage((s) => {
@@ -413,8 +436,66 @@ class FormLogic {
       if (!wrapper) continue;
       if (wrapper.hidden !== !relevant && wrapper.tagName !== 'INPUT') wrapper.hidden = !relevant;
       changed = this.applyInputs(question, key, wrapper, scope, relevant) || changed;
+      if (question.compiled) changed = this.applyFlags(question, key, wrapper, scope, relevant) || changed;
     }
     return changed;
+  }
+
+  /* required/read_only written as expressions, and a calculation on a question of any
+   * type (ODK recomputes it whenever what it reads changes, as here). */
+  applyFlags(question, key, wrapper, scope, relevant) {
+    const compiled = question.compiled;
+    const ctx = this.context(scope);
+    if (compiled.required) {
+      const required = relevant && this.holds(question, 'required', ctx);
+      wrapper.toggleAttribute('data-required', required);
+    }
+    const inputs = [...(wrapper.matches('input') ? [wrapper] : wrapper.querySelectorAll('input, textarea'))];
+    if (compiled.read_only) {
+      const locked = this.holds(question, 'read_only', ctx);
+      for (const input of inputs) input.readOnly = locked;
+    }
+    if (!compiled.calculation || !relevant) return false;
+    let value;
+    try {
+      value = normalise(evaluate(compiled.calculation, ctx));
+    } catch (error) {
+      return false;
+    }
+    const text = value === undefined || value === null ? '' : String(value);
+    let changed = false;
+    for (const input of inputs) {
+      if (input.type === 'radio' || input.type === 'checkbox') {
+        const on = text.split(' ').includes(input.value);
+        if (input.checked !== on) {
+          input.checked = on;
+          changed = true;
+        }
+      } else if (input.value !== text) {
+        input.value = text;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /* Dynamic defaults (an expression in the default column), once, on a new record. */
+  fillDynamicDefaults() {
+    if (!this.definition) return;
+    const root = this.collect();
+    for (const question of this.byName.values()) {
+      const tree = question.compiled && question.compiled.dynamic_default;
+      const wrapper = tree && this.wrapperMap.get(question.name);
+      if (!wrapper) continue;
+      let value;
+      try {
+        value = normalise(evaluate(tree, this.context(root)));
+      } catch (error) {
+        continue;
+      }
+      const input = wrapper.matches('input') ? wrapper : wrapper.querySelector('input, textarea');
+      if (input && !input.value && value !== undefined && value !== null) input.value = String(value);
+    }
   }
 
   applyInputs(question, key, wrapper, scope, relevant) {
@@ -656,7 +737,7 @@ class FormLogic {
       element.textContent = text;
       return;
     }
-    const parts = text.split(/(\$\{[A-Za-z_][A-Za-z0-9_]*\})/);
+    const parts = text.split(/(\$\{[A-Za-z_][A-Za-z0-9_.-]*\})/);
     element.replaceChildren(
       ...parts.map((part) => {
         const match = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(part);
@@ -682,6 +763,7 @@ class FormLogic {
   problems(question, scope, value, withRequired) {
     if (value === undefined) {
       if (!withRequired || !question.required) return [];
+      if (typeof question.required === 'string' && !this.holds(question, 'required', this.context(scope))) return [];
       const own = this.text(question.required_message);
       return [own ? `${t('This answer is required.')} ${own}` : t('This answer is required.')];
     }

@@ -69,7 +69,7 @@ def compiled(question: Mapping[str, Any], key: str) -> dict | None:
     if tree is not None:
         return tree
     source = question.get(key)
-    if not source:
+    if not source or not isinstance(source, str):
         return None
     return _parse_cached(source, key == "choice_filter")
 

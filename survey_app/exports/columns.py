@@ -31,7 +31,7 @@ META_COLUMNS = [
     "_review_state",
     "_has_conflict",
 ]
-SKIP_TYPES = {"group", "note", "image", "audio"}
+SKIP_TYPES = {"group", "note", "image", "audio", "video", "file", "barcode", "geotrace", "geoshape", "osm"}
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 
 VALUE, SELECT_ONE, MULTI, CHOICE, GEO, GEO_PART, JSON = range(7)
@@ -77,7 +77,8 @@ def columns_for(questions: list[dict], definition: dict, path: str = "") -> list
             continue
         if kind in SKIP_TYPES:
             continue
-        header = path + name
+        # A name used in several groups is already scoped by its path (group/name).
+        header = path + question["label_name"] if "label_name" in question else path + name
         if kind == "repeat":
             columns.append(Column(header, name, "json", qtype=kind))
         elif kind == "select_multiple":

@@ -33,7 +33,7 @@ from ..engine.logic import (
     repeat_target,
     same_calculated,
 )
-from .schema import METADATA_TYPES, SELECT_TYPES, walk
+from .schema import METADATA_TYPES, NOT_CAPTURED_TYPES, SELECT_TYPES, walk
 
 Errors = dict[str, list[str]]
 
@@ -58,7 +58,7 @@ def _is_number(value: Any) -> bool:
 def _check_value(definition: dict, question: dict, value: Any, allowed: set[str] | None = None) -> str | None:
     """Return what is wrong with one non-blank answer, or None."""
     kind = question["type"]
-    if kind in ("text", "image", "audio", *METADATA_TYPES):
+    if kind in ("text", "hidden", *NOT_CAPTURED_TYPES, *METADATA_TYPES):
         if not isinstance(value, str):
             return "Must be text."
         if kind == "text":
@@ -271,7 +271,7 @@ class _Checker:
                     )
             return
         if is_blank(value):
-            if question.get("required") and kind not in ("note", "calculate", "repeat"):
+            if self.required(scope, question) and kind not in ("note", "calculate", "repeat"):
                 # The plain sentence first (coordinators read these in the review queue),
                 # then the form author's own message for the person filling the form.
                 message = _text(self.definition, question.get("required_message"))
@@ -303,6 +303,13 @@ class _Checker:
             if not holds(tree, ctx):
                 message = _text(self.definition, question.get("constraint_message"))
                 scope.add(name, message or f"Does not meet the condition {question['constraint']}.")
+
+    def required(self, scope: _Scope, question: dict) -> bool:
+        """``required``: true/false, or an expression evaluated where the question is."""
+        flag = question.get("required")
+        if isinstance(flag, str):
+            return holds(compiled(question, "required"), scope.ctx)
+        return bool(flag)
 
     def repeat(self, scope: _Scope, question: dict, value: Any) -> None:
         name = question["name"]

@@ -57,7 +57,8 @@ _NODESET_FUNCTIONS = frozenset({"count", "sum"})
 #: Deepest nesting accepted; keeps both recursive evaluators far from their stack limits.
 MAX_DEPTH = 64
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+#: A question name as XLSForm allows it (an XML name: letters, digits, _ . and -).
+_NAME = r"[^\W\d][\w.\-]*"
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>[ \t\r\n]+)

@@ -37,7 +37,7 @@ PUBLIC_FORMS = {
     "pyxform_case_insensitivity.xlsx": None,
     "pyxform_missing_media_itext.xlsx": None,
     "odk_total_income.xlsx": None,
-    "odk_plants.xlsx": ["row 3, column 'repeat_count': Unexpected character '['"],
+    "odk_plants.xlsx": None,
 }
 
 
@@ -278,6 +278,9 @@ def test_odk_required_and_constraint_messages(db, send):
 
 # -- the command line and the coordinator's page ---------------------------------------------
 
+#: A form with what cannot work here: a rank question (an ordering, not a choice).
+RANKED = [["type", "name", "label"], ["text", "intro", "Hello"], ["rank yes_no", "order", "Order"]]
+
 
 def test_import_xlsform_command(tmp_path):
     assert run_cli(tmp_path, "init").returncode == 0
@@ -286,10 +289,11 @@ def test_import_xlsform_command(tmp_path):
     assert "Published odk_job_titles v" in good.stdout
     again = run_cli(tmp_path, "import-xlsform", str(FORMS / "odk_job_titles.xlsx"))
     assert "already published" in again.stdout
-    bad = run_cli(tmp_path, "import-xlsform", str(FORMS / "odk_plants.xlsx"))
+    ranked = build_xlsform(tmp_path / "ranked.xlsx", RANKED, FULL_CHOICES, {"form_id": "ranked"})
+    bad = run_cli(tmp_path, "import-xlsform", str(ranked))
     assert bad.returncode == 1
-    assert "refused: survey sheet, row 3, column 'repeat_count': Unexpected character '['" in bad.stderr
-    assert "odk_plants.xlsx was not imported (1 problem(s))" in bad.stderr
+    assert "refused: survey sheet, row 3, column 'type': the type 'rank' cannot be captured here" in bad.stderr
+    assert "ranked.xlsx was not imported (1 problem(s))" in bad.stderr
     check = run_cli(tmp_path, "import-xlsform", "--check", str(FORMS / "pyxform_specify_other.xlsx"))
     assert "can be imported as pyxform_specify_other" in check.stdout
     assert "pyxform warning:" in check.stderr
@@ -316,12 +320,15 @@ def test_the_upload_page_publishes_and_shows_pyxform_warnings(client, auth, db):
     assert client.get("/forms/pyxform_specify_other").status_code == 200
 
 
-def test_the_upload_page_lists_every_problem_and_publishes_nothing(client, auth, db):
+def test_the_upload_page_lists_every_problem_and_publishes_nothing(client, auth, db, tmp_path):
     auth.login("coordinator")
-    response = upload(client, FORMS / "odk_plants.xlsx", "plants.xlsx")
+    survey = [*RANKED, ["text", "where", "Where", "search('x')"]]
+    survey[0] = ["type", "name", "label", "appearance"]
+    ranked = build_xlsform(tmp_path / "ranked.xlsx", survey, FULL_CHOICES, {"form_id": "ranked"})
+    response = upload(client, ranked, "ranked.xlsx")
     assert response.status_code == 400
-    assert "Not imported: 1 problem" in response.text
-    assert "column &#39;repeat_count&#39;: Unexpected character" in response.text
+    assert "Not imported: 2 problems" in response.text
+    assert "the type &#39;rank&#39; cannot be captured here" in response.text
     assert db.execute("SELECT count(*) FROM survey_versions").fetchone()[0] == 2
     checked = upload(client, FORMS / "odk_trees.xlsx", "odk_trees.xlsx", check_only="y")
     assert checked.status_code == 200 and "The form can be imported" in checked.text

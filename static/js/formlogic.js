@@ -348,6 +348,9 @@ class FormLogic {
       position: scope.position,
       repeats: this.allRepeats(scope),
       choiceLabel: (name, value) => this.choiceLabel(name, value),
+      // ODK reads a date-only value at the phone's local midnight.
+      tzOffset: -new Date().getTimezoneOffset(),
+      instances: this.definition.instances || {},
       ...extra,
     };
   }

@@ -144,17 +144,15 @@ class Attachments:
         return self.relabel(rows, {})
 
     def lookup_tables(self, names: set[str]) -> dict[str, list[dict[str, str]]]:
-        """Tables for ``pulldata('name', ...)`` / ``instance('name')``: ``name.csv`` rows."""
-        found = {}
+        """Rows for ``pulldata('name', ...)`` and ``instance('name')``: the uploaded file whose
+        name without suffix is ``name`` (``name.csv`` is what a missing one is called)."""
+        found: dict[str, list[dict[str, str]]] = {}
         for name in sorted(names):
-            for filename in (name, f"{name}.csv", f"{name}.xml", f"{name}.geojson"):
-                if PurePath(filename).suffix.lower() in DATA_SUFFIXES and (
-                    filename in self.files or filename == f"{name}.csv"
-                ):
-                    rows = self.table(filename, None)
-                    if rows is not None:
-                        found[name] = rows
-                    break
+            filename = next(
+                (f for f in sorted(self.files) if PurePath(f).stem == name and f.endswith(DATA_SUFFIXES)),
+                f"{name}.csv",
+            )
+            found[name] = self.table(filename, None) or []
         return found
 
     def summary(self) -> dict[str, dict[str, Any]]:

@@ -138,7 +138,7 @@ class _Converter:
         self.refs: list[tuple[int | None, str, str, set[str]]] = []
         self.paths: dict[str, list[tuple[str, ...]]] = {}
         self.lists: dict[str, list[dict]] = {}
-        self.instances: dict[str, list[dict]] = {}
+        self.lookups: set[str] = set()
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -385,6 +385,7 @@ class _Converter:
             return
         question[key] = source
         self.refs.append((row, column, source, references(tree)))
+        self.lookups |= _lookups(tree)
 
     def appearance(self, question: dict, value: str, row: int | None) -> None:
         words = value.split()
@@ -539,6 +540,8 @@ class _Converter:
             "choice_lists": self.lists,
             "questions": questions,
         }
+        if self.lookups:
+            definition["instances"] = self.files.lookup_tables(self.lookups)
         attachments = self.files.summary()
         if attachments:
             definition["attachments"] = attachments
@@ -583,6 +586,22 @@ def _is_or_other(name: str, follower: dict) -> bool:
         and follower.get("type") == "text"
         and relevant.replace(" ", "") == f"selected(../{name},'other')"
     )
+
+
+def _lookups(tree: dict) -> set[str]:
+    """Attachments an expression reads: pulldata('name', ...) and instance('name')/..."""
+    found: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if "lookup" in node:
+            found.add(node["lookup"])
+            if "where" in node:
+                stack.append(node["where"])
+        if node.get("fn") == "pulldata" and "str" in node["args"][0]:
+            found.add(node["args"][0]["str"].removesuffix(".csv"))
+        stack.extend(node.get("args", ()))
+    return found
 
 
 def _walk(questions: list[dict]):

@@ -286,3 +286,32 @@ def test_select_one_external_reads_the_external_choices_sheet(tmp_path, db, send
     assert [c["name"] for c in definition["choice_lists"]["county"]] == ["mombasa", "nakuru"]
     assert send(definition, {"region": "coast", "county": "mombasa"})["status"] == "stored"
     assert send(definition, {"region": "coast", "county": "nakuru"})["status"] == "quarantined"
+
+
+def test_pulldata_and_instance_lookups_read_a_csv_attachment_on_the_server(db, tmp_path, send):
+    survey = [
+        ["type", "name", "label", "calculation"],
+        ["select_one fruit", "fruit", "Fruit"],
+        ["calculate", "price", "", "pulldata('prices', 'price', 'name', ${fruit})"],
+        ["calculate", "label", "", "instance('prices')/root/item[name = ${fruit}]/label"],
+    ]
+    choices = [["list_name", "name", "label"], ["fruit", "apple", "Apple"], ["fruit", "mango", "Mango"]]
+    path = build_xlsform(tmp_path / "p.xlsx", survey, choices, {"form_id": "prices", "version": "1"})
+    prices = b"name,label,price\napple,Apple,3\nmango,Mango,5\n"
+    files = {"prices.csv": prices}
+    definition = import_xlsform(db, path.read_bytes(), path.name, attachments=files).definition
+    assert definition["instances"]["prices"][1] == {"name": "mango", "label": "Mango", "price": "5"}
+    assert send(definition, {"fruit": "mango", "price": "5", "label": "Mango"})["status"] == "stored"
+    wrong = send(definition, {"fruit": "mango", "price": "3"})
+    assert wrong["status"] == "quarantined" and "gives 5" in wrong["errors"]["price"][0]
+
+
+def test_a_form_using_pulldata_without_its_csv_imports_with_a_warning(tmp_path):
+    survey = [
+        ["type", "name", "label", "calculation"],
+        ["calculate", "p", "", "pulldata('fruits', 'a', 'b', 'c')"],
+    ]
+    result = check(tmp_path, survey)
+    assert result.ok, result.errors
+    assert any("'fruits.csv' is missing" in w for w in result.warnings)
+    assert result.definition["instances"] == {"fruits": []}

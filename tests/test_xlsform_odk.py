@@ -315,3 +315,21 @@ def test_a_form_using_pulldata_without_its_csv_imports_with_a_warning(tmp_path):
     assert result.ok, result.errors
     assert any("'fruits.csv' is missing" in w for w in result.warnings)
     assert result.definition["instances"] == {"fruits": []}
+
+
+def test_markdown_labels_render_safely_and_guidance_hints_show(db, tmp_path, client, auth):
+    label = "**Bold** and *soft* <script>x()</script> [site](https://example.org) [bad](javascript:alert(1))"
+    survey = [
+        ["type", "name", "label", "hint", "guidance_hint"],
+        ["text", "first_name", label, "Use _your_ name, not first_name", "Ask **gently**"],
+    ]
+    path = build_xlsform(tmp_path / "m.xlsx", survey, settings={"form_id": "marked", "version": "1"})
+    import_xlsform(db, path.read_bytes(), path.name)
+    auth.login("facilitator")
+    html = client.get("/forms/marked").text
+    assert "<strong>Bold</strong> and <em>soft</em> &lt;script&gt;x()&lt;/script&gt;" in html
+    assert '<a href="https://example.org" rel="noopener noreferrer">site</a>' in html
+    assert 'href="javascript' not in html and "<script>x()" not in html
+    assert "Use <em>your</em> name, not first_name" in html
+    guidance = '<details class="guidance"><summary>More guidance</summary><p>Ask <strong>gently</strong></p>'
+    assert guidance in html

@@ -27,6 +27,7 @@
 import { evaluate, toString, truthy } from './expressions.js';
 import { fieldId, instanceFromTemplate } from './formread.js';
 import { t } from './i18n.js';
+import { markdownNodes } from './markdown.js';
 
 const LANG_KEY = 'survey-app-form-lang';
 const DEVICE_KEY = 'survey-app-device'; // shared with form.js's meta.device_id
@@ -736,20 +737,29 @@ class FormLogic {
   /* Put a text in an element; ${name} becomes a live reference to that answer. */
   render(element, value) {
     const text = this.text(value);
-    if (!text.includes('${')) {
+    if (!text.includes('${') && !/[*_[]/.test(text)) {
       element.textContent = text;
       return;
     }
-    const parts = text.split(/(\$\{[A-Za-z_][A-Za-z0-9_.-]*\})/);
-    element.replaceChildren(
-      ...parts.map((part) => {
-        const match = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(part);
-        if (!match) return document.createTextNode(part);
+    // Markdown marks first (survey_app/capture/markdown.py), then ${name} references.
+    const nodes = [];
+    for (const piece of markdownNodes(text)) {
+      if (typeof piece !== 'string') {
+        nodes.push(piece);
+        continue;
+      }
+      for (const part of piece.split(/(\$\{[A-Za-z_][A-Za-z0-9_.-]*\})/)) {
+        const match = /^\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}$/.exec(part);
+        if (!match) {
+          nodes.push(document.createTextNode(part));
+          continue;
+        }
         const reference = document.createElement('span');
         reference.dataset.ref = match[1];
-        return reference;
-      }),
-    );
+        nodes.push(reference);
+      }
+    }
+    element.replaceChildren(...nodes);
   }
 
   updateReferences() {

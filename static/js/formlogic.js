@@ -24,7 +24,7 @@
  *   instances (`rep[i].child`) and the `rep__count` counter.
  * - validate() returns {key: [message]} for required answers, types and constraints.
  */
-import { evaluate, toString, truthy } from './expressions.js';
+import { evaluate, references, toString, truthy } from './expressions.js';
 import { fieldId, instanceFromTemplate } from './formread.js';
 import { t } from './i18n.js';
 import { markdownNodes } from './markdown.js';
@@ -94,6 +94,7 @@ class FormLogic {
         if (q.questions) walk(q.questions);
       });
     walk(this.definition.questions);
+    this.deps = dependencies(this.definition.questions);
     this.wire();
     this.fillMetadata();
     this.fillDynamicDefaults();
@@ -154,9 +155,10 @@ class FormLogic {
 
   wire() {
     const form = this.form;
-    form.addEventListener('input', () => this.refresh());
+    // A keystroke recomputes only what depends on the question typed in (this.deps).
+    form.addEventListener('input', (event) => this.refresh({ changed: changedName(event.target) }));
     form.addEventListener('change', (event) => {
-      this.refresh();
+      this.refresh({ changed: changedName(event.target) });
       this.check(event.target);
     });
     form.addEventListener('focusout', (event) => this.check(event.target));
@@ -253,8 +255,18 @@ class FormLogic {
     return list ? [...list.children].filter((child) => child.matches('.repeat-item')) : [];
   }
 
+  /* The form's controls by name, read in one pass per collect(): a lookup per question
+   * would scan the whole form each time (quadratic on a 1,500-question form). */
   fields(name) {
-    return [...this.form.querySelectorAll(`[name="${CSS.escape(name)}"]`)];
+    if (!this.fieldMap) {
+      this.fieldMap = new Map();
+      for (const element of this.form.querySelectorAll('[name]')) {
+        const list = this.fieldMap.get(element.name);
+        if (list) list.push(element);
+        else this.fieldMap.set(element.name, [element]);
+      }
+    }
+    return this.fieldMap.get(name) || [];
   }
 
   readValue(question, key) {
@@ -294,6 +306,7 @@ class FormLogic {
   /* The answers in scopes: {own, answers (chained to the outer scope), repeats, position}. */
   collect() {
     this.scopes = new Map();
+    this.fieldMap = null;
     this.wrapperMap = this.wrappers();
     const root = { own: {}, answers: {}, position: null, prefix: '', children: {}, parent: null };
     this.readScope(this.definition.questions, root);
@@ -397,19 +410,26 @@ class FormLogic {
 
   // -- applying the logic to the page ------------------------------------------------------
 
-  refresh({ quiet = false } = {}) {
+  refresh({ quiet = false, changed: name = null } = {}) {
     if (!this.definition || this.refreshing) return; // instances added below re-enter via events
     this.refreshing = true;
     let changed = false;
+    // dirty: the names whose answers changed (null: recompute everything). Each pass adds
+    // the calculations whose value changed, so their dependents follow in the next one.
+    this.dirty = name === null || !this.relevantCache ? null : new Set([name]);
+    if (this.dirty === null) this.relevantCache = new Map();
     try {
       for (let pass = 0; pass < 6; pass += 1) {
         const root = this.collect();
         this.relevant = new Set();
+        this.changedNames = new Set();
         if (!this.applyScope(this.definition.questions, root, true)) break;
         changed = true;
+        if (this.dirty !== null) this.dirty = this.changedNames;
       }
     } finally {
       this.refreshing = false;
+      this.dirty = null;
     }
     this.renderRepeats();
     this.updateReferences();
@@ -417,30 +437,51 @@ class FormLogic {
   }
 
   /* Show, hide, enable, disable, calculate and filter; true if any answer changed. */
-  applyScope(questions, scope, parentRelevant) {
+  /* Whether a question must be recomputed: everything on a full refresh, else only what
+   * reads a changed name, or sits in a group or repeat whose relevance changed. */
+  stale(question, key, parentChanged) {
+    if (this.dirty === null || parentChanged || !this.relevantCache.has(key)) return true;
+    if (this.dirty.has(question.name)) return true; // its own answer (or_other, flags)
+    const names = this.deps.get(question) || EMPTY;
+    for (const name of names) if (this.dirty.has(name)) return true;
+    return false;
+  }
+
+  applyScope(questions, scope, parentRelevant, parentChanged = false) {
     let changed = false;
     for (const question of questions) {
       const key = scope.prefix + question.name;
-      const relevant = parentRelevant && this.holds(question, 'relevant', this.context(scope));
+      const stale = this.stale(question, key, parentChanged);
+      const before = this.relevantCache.get(key);
+      const relevant = stale
+        ? parentRelevant && this.holds(question, 'relevant', this.context(scope))
+        : before;
+      this.relevantCache.set(key, relevant);
+      const flipped = before !== relevant;
       const wrapper = this.wrapperMap.get(key);
       if (question.type === 'group') {
         if (wrapper) wrapper.hidden = !relevant;
-        changed = this.applyScope(question.questions, scope, relevant) || changed;
+        changed = this.applyScope(question.questions, scope, relevant, flipped && before !== undefined) || changed;
         continue;
       }
       if (relevant) this.relevant.add(key);
       if (question.type === 'repeat') {
-        changed = this.applyRepeat(question, key, wrapper, scope, relevant) || changed;
+        changed = this.applyRepeat(question, key, wrapper, scope, relevant, stale) || changed;
         continue;
       }
+      if (!stale) continue;
       if (question.type === 'calculate') {
-        changed = this.applyCalculation(question, key, wrapper, scope, relevant) || changed;
+        const calculated = this.applyCalculation(question, key, wrapper, scope, relevant);
+        if (calculated) this.changedNames.add(question.name);
+        changed = calculated || changed;
         continue;
       }
       if (!wrapper) continue;
       if (wrapper.hidden !== !relevant && wrapper.tagName !== 'INPUT') wrapper.hidden = !relevant;
-      changed = this.applyInputs(question, key, wrapper, scope, relevant) || changed;
-      if (question.compiled) changed = this.applyFlags(question, key, wrapper, scope, relevant) || changed;
+      const inputs = this.applyInputs(question, key, wrapper, scope, relevant);
+      const flags = question.compiled ? this.applyFlags(question, key, wrapper, scope, relevant) : false;
+      if (inputs || flags) this.changedNames.add(question.name);
+      changed = inputs || flags || changed;
     }
     return changed;
   }
@@ -577,9 +618,15 @@ class FormLogic {
     return changed;
   }
 
-  applyRepeat(question, key, fieldset, scope, relevant) {
+  applyRepeat(question, key, fieldset, scope, relevant, stale = true) {
     if (!fieldset) return false;
     let changed = false;
+    if (!stale) {
+      for (const child of scope.children[question.name] || []) {
+        changed = this.applyScope(question.questions, child, relevant) || changed;
+      }
+      return changed;
+    }
     fieldset.hidden = !relevant;
     const counter = fieldset.querySelector(':scope > [data-repeat-count]');
     if (counter && counter.disabled !== !relevant) {
@@ -610,8 +657,9 @@ class FormLogic {
     }
     const children = scope.children[question.name] || [];
     for (const child of changed ? [] : children) {
-      changed = this.applyScope(question.questions, child, relevant) || changed;
+      changed = this.applyScope(question.questions, child, relevant, true) || changed;
     }
+    if (changed) this.changedNames.add(question.name);
     return changed;
   }
 
@@ -870,6 +918,30 @@ class FormLogic {
 }
 
 /* Answers as the sync API takes them: empty repeat entries and empty repeats left out. */
+const EMPTY = new Set();
+
+/** question -> the names its expressions read (relevant, calculation, constraint, ...):
+ * the dependency graph a keystroke's recomputation follows. */
+function dependencies(questions) {
+  const deps = new Map();
+  const walk = (list) => {
+    for (const question of list) {
+      const names = new Set();
+      for (const tree of Object.values(question.compiled || {})) for (const name of references(tree)) names.add(name);
+      deps.set(question, names);
+      if (question.questions) walk(question.questions);
+    }
+  };
+  walk(questions);
+  return deps;
+}
+
+/** The question an input belongs to (its wrapper's data-name), or null for "everything". */
+function changedName(target) {
+  const wrapper = target && target.closest && target.closest('[data-name]');
+  return wrapper ? wrapper.dataset.name : null;
+}
+
 function clean(own) {
   const out = {};
   for (const [name, value] of Object.entries(own)) {

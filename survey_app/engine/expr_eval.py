@@ -170,7 +170,20 @@ def _dated(a: Any, b: Any) -> bool:
     """A date value on either side, or two texts that both read as dates: compare instants."""
     if isinstance(a, XDate) or isinstance(b, XDate):
         return True
-    return isinstance(a, str) and isinstance(b, str) and is_date_text(a.strip()) and is_date_text(b.strip())
+    return (
+        isinstance(a, str)
+        and isinstance(b, str)
+        and _looks_dated(a)
+        and _looks_dated(b)
+        and is_date_text(a.strip())
+        and is_date_text(b.strip())
+    )
+
+
+def _looks_dated(text: str) -> bool:
+    """A cheap first test (YYYY-...) before the full date pattern."""
+    text = text.lstrip(_WS)
+    return len(text) >= 8 and text[4] == "-" and text[:4].isdigit()
 
 
 def _equals(a: Any, b: Any, tz: int = 0) -> bool:
@@ -284,20 +297,20 @@ class _Evaluator:
         self.ctx = ctx
 
     def value(self, node: Mapping[str, Any]) -> Any:
-        if not isinstance(node, Mapping):
+        if type(node) is not dict and not isinstance(node, Mapping):  # dict first: it is fast
             raise ExpressionError(f"Malformed expression tree: {node!r}")
+        if "ref" in node:
+            return self.ctx.answers.get(node["ref"])
+        if "op" in node:
+            return self.op(node["op"], node["args"])
         if "num" in node:
             return node["num"]
         if "str" in node:
             return node["str"]
-        if "ref" in node:
-            return self.ctx.answers.get(node["ref"])
         if "self" in node:
             return self.ctx.self
         if "col" in node:
             return (self.ctx.choice or {}).get(node["col"])
-        if "op" in node:
-            return self.op(node["op"], node["args"])
         if "lookup" in node:
             return _lookup(self, node)
         if "fn" in node:

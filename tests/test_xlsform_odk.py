@@ -333,3 +333,11 @@ def test_markdown_labels_render_safely_and_guidance_hints_show(db, tmp_path, cli
     assert "Use <em>your</em> name, not first_name" in html
     guidance = '<details class="guidance"><summary>More guidance</summary><p>Ask <strong>gently</strong></p>'
     assert guidance in html
+
+
+def test_a_select_whose_attachment_is_missing_keeps_what_the_phone_sent(db, tmp_path, send):
+    path = build_xlsform(tmp_path / "v.xlsx", FILE_SURVEY, settings={"form_id": "villages", "version": "1"})
+    definition = import_xlsform(db, path.read_bytes(), path.name).definition
+    assert definition["attachments"] == {"villages.csv": {"missing": True}}
+    assert send(definition, {"village": "likoni"})["status"] == "stored"
+    assert send(definition, {"village": ["likoni"]})["status"] == "quarantined"

@@ -36,7 +36,6 @@ class Workbook:
     survey: Sheet
     choices: Sheet
     settings: Sheet
-    other_sheets: list[str]
     pyxform_warnings: list[str]
     pyxform_errors: list[str]
     file_stem: str | None
@@ -92,25 +91,13 @@ def read_workbook(data: bytes, filename: str | None = None) -> Workbook:
         log.info("pyxform failed on an XLSForm: %s", type(exc).__name__)
         errors.append(f"pyxform could not convert this form ({type(exc).__name__}: {exc}).")
 
-    known = {"survey", "choices", "settings"}
     return Workbook(
         survey=survey,
         choices=choices,
         settings=settings,
-        other_sheets=[
-            name
-            for name in book.sheet_names
-            if name.lower() not in known
-            and name.lower() in {"external_choices", "entities", "osm"}
-            and _has_rows(book, name.lower())
-        ],
         pyxform_warnings=[w.strip() for w in warnings if w and w.strip()],
         pyxform_errors=errors,
         file_stem=stem,
         form=None if errors else form,
         external_choices=external,
     )
-
-
-def _has_rows(book, name: str) -> bool:
-    return any(row for row in (getattr(book, name, None) or []))

@@ -224,22 +224,36 @@ def create_link_command(survey, label, expires, max_submissions, base_url) -> No
 @main.command("import-xlsform")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--check", is_flag=True, help="Only check the form; publish nothing.")
-def import_xlsform_command(file: Path, check: bool) -> None:
+@click.option(
+    "--attach",
+    "attach",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A form attachment (CSV, XML, GeoJSON or media file the form names); repeat for each.",
+)
+def import_xlsform_command(file: Path, check: bool, attach: tuple[Path, ...]) -> None:
     """Import an XLSForm (.xlsx) and publish it as a new version of its survey (form_id).
 
-    A form using anything not supported is refused whole, with one line per sheet, row and
-    column; pyxform's own warnings are printed too. Exits with status 1 when refused.
+    The form is read as pyxform reads it; only what cannot work here is refused, with one
+    line per sheet, row and column; pyxform's own warnings and a warning for each missing
+    attachment are printed too. Exits with status 1 when refused.
     """
     from .xlsform import XLSFormRefused, check_xlsform, import_xlsform
 
     _, db = _db()
     data = file.read_bytes()
+    files = {path.name: path.read_bytes() for path in attach}
     try:
-        result = check_xlsform(data, file.name) if check else import_xlsform(db, data, file.name)
+        if check:
+            result = check_xlsform(data, file.name, files)
+        else:
+            result = import_xlsform(db, data, file.name, attachments=files)
     except XLSFormRefused as exc:
         result = exc.result
     for warning in result.pyxform_warnings:
         click.echo(f"pyxform warning: {warning}", err=True)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if not result.ok:

@@ -61,7 +61,7 @@ def test_a_stray_cell_far_down_counts_as_rows():
 
 
 def test_too_many_cells():
-    result = check_xlsform(workbook(40), "form.xlsx", Limits(cells=50))
+    result = check_xlsform(workbook(40), "form.xlsx", limits=Limits(cells=50))
     assert not result.ok and "cells; at most 50 are accepted" in result.errors[0]
 
 

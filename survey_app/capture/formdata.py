@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from ..engine.logic import settle
 from ..surveys.validation import scope_questions
 
-REPEAT_KEY = re.compile(r"^(?P<prefix>.*?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)\[(?P<index>\d+)\]\.")
+REPEAT_KEY = re.compile(r"^(?P<prefix>.*?)(?P<name>[^\W\d][\w.\-/]*)\[(?P<index>\d+)\]\.")
 
 MAX_INSTANCES = 200  # per repeat: a bound on what one posted form can make the server build
 

@@ -35,7 +35,7 @@ META_COLUMNS = [
     "_review_state",
     "_has_conflict",
 ]
-SKIP_TYPES = {"group", "note"}
+SKIP_TYPES = {"group", "note", "osm"}
 
 VALUE, SELECT_ONE, MULTI, CHOICE, GEO, GEO_PART, JSON, FILE = range(8)
 
@@ -80,7 +80,8 @@ def columns_for(questions: list[dict], definition: dict, path: str = "") -> list
             continue
         if kind in SKIP_TYPES:
             continue
-        header = path + name
+        # A name used in several groups is already scoped by its path (group/name).
+        header = path + question["label_name"] if "label_name" in question else path + name
         if kind == "repeat":
             columns.append(Column(header, name, "json", qtype=kind))
         elif kind == "select_multiple":

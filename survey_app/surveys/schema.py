@@ -21,7 +21,9 @@ from marshmallow import (
 )
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: A question name: an XML name as XLSForm allows (letters, digits, ``_``, ``.``, ``-``); a
+#: name used in several groups is scoped by its path, ``group/name``.
+NAME = re.compile(r"^[^\W\d][\w.\-]*(?:/[^\W\d][\w.\-]*)*$")
 
 INPUT_TYPES = {
     "text",
@@ -42,17 +44,55 @@ INPUT_TYPES = {
     "barcode",
     "geotrace",
     "geoshape",
+    "osm",
 }
 # Questions answered with a file: the answer is the file's name, the bytes are uploaded
 # separately (survey_app/attachments). Signatures and drawings are images (appearance).
 FILE_TYPES = {"image", "audio", "video", "file"}
+#: Shown with a note: their capture is not built, so they take no answer from the form.
+NOT_CAPTURED_TYPES = {"osm"}
 DISPLAY_TYPES = {"note"}
-COMPUTED_TYPES = {"calculate"}
-METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}
+COMPUTED_TYPES = {"calculate", "hidden"}
+#: Filled by the app, never shown. A browser cannot read phonenumber, email, simserial or
+#: subscriberid: they stay empty; start_geopoint is taken once when the form opens.
+METADATA_TYPES = {
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "username",
+    "phonenumber",
+    "email",
+    "simserial",
+    "subscriberid",
+    "start_geopoint",
+}
 CONTAINER_TYPES = {"group", "repeat"}
 ALL_TYPES = INPUT_TYPES | DISPLAY_TYPES | COMPUTED_TYPES | METADATA_TYPES | CONTAINER_TYPES
 SELECT_TYPES = {"select_one", "select_multiple"}
-EXPRESSION_KEYS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
+#: Keys holding an expression (source text, compiled on publish). ``required`` and
+#: ``read_only`` are either true/false or an expression.
+EXPRESSION_KEYS = (
+    "relevant",
+    "constraint",
+    "calculation",
+    "choice_filter",
+    "repeat_count",
+    "required",
+    "read_only",
+    "dynamic_default",
+)
+
+
+class Flag(fields.Field):
+    """``true``/``false``, or an XLSForm expression (``${age} >= 18``) as text."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> bool | str:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip():
+            return value
+        raise ValidationError("Must be true, false or an expression.")
 
 
 class Translated(fields.Field):
@@ -106,7 +146,8 @@ class QuestionSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(sorted(ALL_TYPES)))
     label = Translated()
     hint = Translated()
-    required = fields.Boolean(load_default=False)
+    label_name = fields.String()
+    required = Flag(load_default=False)
     required_message = Translated()
     choices = fields.String()
     or_other = fields.Boolean(load_default=False)
@@ -117,7 +158,11 @@ class QuestionSchema(Schema):
     range = fields.Nested(RangeSchema)
     appearance = fields.String()
     default = fields.Raw()
-    read_only = fields.Boolean(load_default=False)
+    read_only = Flag(load_default=False)
+    dynamic_default = fields.String()
+    guidance_hint = Translated()
+    media = fields.Dict(keys=fields.String(), values=Translated())
+    choices_file = fields.String()
     relevant = fields.String()
     constraint = fields.String()
     constraint_message = Translated()

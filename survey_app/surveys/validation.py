@@ -28,14 +28,13 @@ from ..engine.expressions import to_string
 from ..engine.logic import (
     Clock,
     calculated_value,
-    compiled,
     holds,
-    is_volatile,
     logic_for,
     repeat_target,
     same_calculated,
 )
-from .schema import FILE_TYPES, METADATA_TYPES, SELECT_TYPES, walk
+from .plan import Step, plan_for
+from .schema import FILE_TYPES, METADATA_TYPES, NOT_CAPTURED_TYPES, SELECT_TYPES, walk
 
 Errors = dict[str, list[str]]
 log = logging.getLogger(__name__)
@@ -79,7 +78,7 @@ def _check_value(definition: dict, question: dict, value: Any, allowed: set[str]
         if not isinstance(value, str) or not valid_name(value):
             return "Must be a file name (letters, digits, '.', '_', '-')."
         return None
-    if kind in ("text", "barcode", *METADATA_TYPES):
+    if kind in ("text", "barcode", "hidden", *NOT_CAPTURED_TYPES, *METADATA_TYPES):
         if not isinstance(value, str):
             return "Must be text."
         if kind == "text":
@@ -148,6 +147,15 @@ def _check_value(definition: dict, question: dict, value: Any, allowed: set[str]
         return None if isinstance(value, str | int | float | bool) else "Must be a single value."
     if kind == "note":
         return "A note takes no answer."
+    return None
+
+
+def _open_choice(kind: str, value: Any) -> str | None:
+    """A select whose choices are in a missing attachment: any choice name is kept."""
+    if kind == "select_one":
+        return None if isinstance(value, str) else "Not one of the choices."
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return "Must be a list of choices."
     return None
 
 
@@ -251,12 +259,22 @@ class _Scope:
             self._ctx = self.checker.logic.context(self.chain, self.checker.clock, self.position)
         return self._ctx
 
-    def applies(self, question: dict) -> bool:
+    def applies(self, step: Step) -> bool:
         """A question's own ``relevant``; the same condition (often on every group) once."""
-        source = question["relevant"]
+        source = step.relevant
         if source not in self._relevant:
-            self._relevant[source] = holds(compiled(question, "relevant"), self.ctx)
+            self._relevant[source] = holds(step.relevant_tree, self.ctx)
         return self._relevant[source]
+
+    def holds_with(self, tree: dict, value: Any = None, choice: Any = None) -> bool:
+        """A condition on the answer (``.``) or a choice row, in this scope's context."""
+        ctx = self.ctx
+        saved = ctx.self, ctx.choice
+        ctx.self, ctx.choice = value, choice
+        try:
+            return holds(tree, ctx)
+        finally:
+            ctx.self, ctx.choice = saved
 
     def add(self, name: str, message: str) -> None:
         self.checker.errors.setdefault(self.prefix + name, []).append(message)
@@ -280,23 +298,22 @@ class _Checker:
         if not data.keys() <= known:
             for key in sorted(set(data) - known):
                 scope.add(key, "Not a question of this survey version.")
-        self.questions(scope, questions, None)
+        self.questions(scope, plan_for(self.logic, questions), None)
 
-    def questions(self, scope: _Scope, questions: list[dict], hidden_by: str | None) -> None:
-        for question in questions:
-            condition = question.get("relevant")
+    def questions(self, scope: _Scope, steps: tuple[Step, ...], hidden_by: str | None) -> None:
+        for step in steps:
             reason = hidden_by
-            if reason is None and condition and not scope.applies(question):
-                reason = condition
-            if question["type"] == "group":
-                self.questions(scope, question["questions"], reason)
+            if reason is None and step.relevant and not scope.applies(step):
+                reason = step.relevant
+            if step.kind == "group":
+                self.questions(scope, step.children, reason)
             else:
-                self.question(scope, question, reason)
+                self.question(scope, step, reason)
 
-    def question(self, scope: _Scope, question: dict, hidden_by: str | None) -> None:
-        name, kind = question["name"], question["type"]
+    def question(self, scope: _Scope, step: Step, hidden_by: str | None) -> None:
+        name, kind, question = step.name, step.kind, step.question
         value = scope.data.get(name)
-        other = scope.data.get(name + "_other") if question.get("or_other") else None
+        other = scope.data.get(step.other) if step.other else None
         if hidden_by is not None:
             # The phone never sends a hidden answer; one that arrives is kept, and flagged.
             for key, sent in ((name, value), (name + "_other", other)):
@@ -308,10 +325,10 @@ class _Checker:
                     )
             return
         if is_blank(value):
-            if question.get("required") and kind not in ("note", "calculate", "repeat"):
+            if self.required(scope, step) and kind not in ("note", "calculate", "repeat"):
                 # The plain sentence first (coordinators read these in the review queue),
                 # then the form author's own message for the person filling the form.
-                message = _text(self.definition, question.get("required_message"))
+                message = step.required_message
                 required = "This answer is required."
                 scope.add(name, f"{required} {message}" if message else required)
             if not is_blank(other):
@@ -320,26 +337,28 @@ class _Checker:
         if kind == "repeat":
             self.repeat(scope, question, value)
             return
-        allowed = None
-        if kind in SELECT_TYPES:
-            allowed = self.logic.memo(("choices", name), lambda: choice_names(self.definition, question))
-        problem = _check_value(self.definition, question, value, allowed)
+        if kind in SELECT_TYPES and step.allowed is None:
+            problem = _open_choice(kind, value)
+        else:
+            problem = _check_value(self.definition, question, value, step.allowed)
         if problem:
             scope.add(name, problem)
             return
         if kind in SELECT_TYPES:
-            self.choice_filter(scope, question, value)
+            self.choice_filter(scope, step, value)
             chosen = value if isinstance(value, list) else [value]
             if not is_blank(other) and "other" not in chosen:
                 scope.add(name + "_other", "Answered, but 'other' was not chosen.")
-        if kind == "calculate":
+        if kind == "calculate" and not step.volatile:
             self.calculation(scope, question, value)
-        tree = compiled(question, "constraint") if "constraint" in question else None
-        if tree is not None:
-            ctx = self.logic.context(scope.chain, self.clock, scope.position, value=value)
-            if not holds(tree, ctx):
-                message = _text(self.definition, question.get("constraint_message"))
-                scope.add(name, message or f"Does not meet the condition {question['constraint']}.")
+        if step.constraint_tree is not None and not scope.holds_with(step.constraint_tree, value=value):
+            scope.add(name, step.constraint_message or f"Does not meet the condition {step.constraint}.")
+
+    def required(self, scope: _Scope, step: Step) -> bool:
+        """``required``: true/false, or an expression evaluated where the question is."""
+        if step.required_tree is not None:
+            return holds(step.required_tree, scope.ctx)
+        return step.required
 
     def repeat(self, scope: _Scope, question: dict, value: Any) -> None:
         name = question["name"]
@@ -356,20 +375,17 @@ class _Checker:
         for index, item in enumerate(value):
             self.scope(question["questions"], item, scope.chain, f"{scope.prefix}{name}[{index}].", index + 1)
 
-    def choice_filter(self, scope: _Scope, question: dict, value: Any) -> None:
-        if "choice_filter" not in question:
-            return
-        tree = compiled(question, "choice_filter")
+    def choice_filter(self, scope: _Scope, step: Step, value: Any) -> None:
+        tree = step.filter_tree
         if tree is None:
             return
+        question = step.question
         refused = []
         for choice in value if isinstance(value, list) else [value]:
             row = self.logic.choice_row(question, choice)
             if row is None or choice == "other":
                 continue
-            flat = self.logic.choice_for_filter(row)
-            ctx = self.logic.context(scope.chain, self.clock, scope.position, choice=flat)
-            if not holds(tree, ctx):
+            if not scope.holds_with(tree, choice=self.logic.choice_for_filter(row)):
                 refused.append(choice)
         if refused:
             scope.add(
@@ -380,9 +396,7 @@ class _Checker:
 
     def calculation(self, scope: _Scope, question: dict, value: Any) -> None:
         # A calculation the phone could not have computed like the server (clock, display
-        # language) is left alone; so is one the server cannot compute from the answers.
-        if self.logic.memo(("volatile", question["name"]), lambda: is_volatile(question)):
-            return
+        # language) is left alone (see Step.volatile); so is one the server cannot compute.
         expected = calculated_value(question, scope.ctx)
         if expected is not None and not same_calculated(expected, value):
             scope.add(

@@ -24,9 +24,13 @@ def lifetime() -> Lifetime:
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    """The user of an open session; an ended or expired one (or a bearer request) is nobody."""
+    """The user of an open session; an ended or expired one is nobody.
+
+    Flask-Login asks the request loader only when no cookie is present, so a request with
+    a bearer token and cookies is judged here, by the token alone.
+    """
     if bearer_token():
-        return None
+        return load_user_from_token(None)
     db = get_db()
     found = find_session(db, session_id, lifetime())
     if found is None:

@@ -26,9 +26,8 @@ def lifetime() -> Lifetime:
 def load_user(session_id: str):
     """The user of an open session; an ended or expired one is nobody.
 
-    A bearer request is judged by its token alone, here too: Flask-Login calls this for a
-    remember cookie and then skips the request loader, so a script that also carries
-    cookies would otherwise be anonymous.
+    Flask-Login asks the request loader only when no cookie is present, so a request with
+    a bearer token and cookies is judged here, by the token alone.
     """
     if bearer_token():
         return load_user_from_token(None)

@@ -136,7 +136,7 @@ def main() -> int:
                 page.goto("/forms/large_form")
                 page.evaluate(ATTACH_JS)
                 page.wait_for_function(
-                    "navigator.serviceWorker && navigator.serviceWorker.controller !== null"
+                    "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null"
                 )
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.throttle})
                 opens = []

@@ -132,7 +132,7 @@ def main() -> None:
             page.fill("#password", PASSWORD)
             page.click("#submit")
             page.wait_for_url(f"**{FORM}")
-            page.wait_for_function("navigator.serviceWorker.controller !== null")
+            page.wait_for_function("() => navigator.serviceWorker.controller !== null")
             page.wait_for_load_state("networkidle")
             first = counter.take()
             # A URL the page asked for k times: its first k downloads are the page's own,

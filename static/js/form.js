@@ -17,7 +17,8 @@
  * [hidden], [disabled] or [inert] are not checked for required answers; validate() adds
  * its messages (types, constraints) before a record may be finalised.
  * The form dispatches `survey:restored` after a draft is put back and
- * `survey:repeat-added` (detail {item, index}) when a repeat instance is added.
+ * `survey:repeat-added` (detail {item, index}) when a repeat instance is added, and
+ * `survey:defaults` once a new record's defaults (today's date, metadata) are filled.
  *
  * A public link's form (data-link-token) is filled on phones that groups share, so it
  * keeps nothing the next person could find: no draft id in the address or the history
@@ -167,6 +168,7 @@ async function start(form) {
       if (!input.value) input.value = localToday();
     });
     fillMetadata({ start: startedAt, today: localToday(), deviceid: deviceId(), username: user });
+    form.dispatchEvent(new CustomEvent('survey:defaults')); // today's date counts as answered
   }
   const saver = autosaver(store, id, startedAt, Boolean(record));
   wire(store, saver, id);

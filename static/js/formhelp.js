@@ -161,6 +161,9 @@ export function sectionNavigation(form, recordId) {
   form.addEventListener('input', update);
   form.addEventListener('change', update);
   form.addEventListener('survey:restored', update);
+  // The logic fills defaults (today's date) and shows or hides questions without input events.
+  form.addEventListener('formlogic:change', update);
+  form.addEventListener('survey:defaults', update);
   update();
 
   // Where the person was: the question at the top of the screen, per record, for a reload.

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
+from .paths import STATIC_DIR  # the checkout's static/, or the installed wheel's
+
 __version__ = "0.1.0"
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)

@@ -108,7 +108,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
     app, db = _db()
     run_migrations(db)
     db.close()  # no connection may be open when gunicorn forks
-    config = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+    from .paths import GUNICORN_CONFIG as config
+
     # Run gunicorn from this interpreter: the venv's bin/ need not be on PATH.
     args = [sys.executable, "-m", "gunicorn", "-c", str(config), "--bind", f"{host}:{port}"]
     if workers:

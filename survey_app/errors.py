@@ -14,6 +14,8 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .storage import RETRY_AFTER_SECONDS, is_storage_fault, log_storage_fault
+
 log = logging.getLogger(__name__)
 
 
@@ -58,7 +60,7 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def error_response(message: str, status: int, errors: dict | None = None):
+def error_response(message: str, status: int, errors: dict | None = None, retry_after: int = 5):
     if wants_json():
         response = jsonify({"ok": False, "error": message, "errors": errors or {}, "status": status})
         response.status_code = status
@@ -66,7 +68,7 @@ def error_response(message: str, status: int, errors: dict | None = None):
         html = render_template("error.html", message=message, status=status, errors=errors or {})
         response = make_response(html, status)
     if status == 503:
-        response.headers["Retry-After"] = "5"
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -96,6 +98,16 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(sqlite3.OperationalError)
     def handle_locked(exc: sqlite3.OperationalError):
+        if is_storage_fault(exc):
+            log_storage_fault(exc, app.config["DATABASE"])
+            return error_response(
+                gettext(
+                    "The server cannot store anything right now (a storage problem). Nothing was lost:"
+                    " keep your records, they will be sent later."
+                ),
+                503,
+                retry_after=RETRY_AFTER_SECONDS,
+            )
         if "locked" in str(exc) or "busy" in str(exc):
             return error_response(gettext("The server is busy. Nothing was lost: try again shortly."), 503)
         log.exception("database error")

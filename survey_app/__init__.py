@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; ``test_config`` overrides settings (tests use their own files)."""
-    from . import db, errors, templating
+    from . import db, errors, serving, templating
     from .auth.loaders import init_app as init_auth
     from .settings import load_settings
 
@@ -91,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             csrf.protect()
 
     _register_blueprints(app)
+    serving.init_app(app)  # body-read timeout, and proxy headers only from trusted proxies
     return app
 
 

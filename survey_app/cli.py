@@ -115,6 +115,10 @@ def serve(host: str, port: int, workers: int | None) -> None:
     if workers:
         args += ["--workers", str(workers)]
     click.echo(f"Serving on http://{host}:{port}/  (database {app.config['DATABASE']})")
+    if app.config["BASE_URL"]:  # behind a proxy: the address phones and printed links use
+        click.echo(f"Public URL: {app.config['BASE_URL'].rstrip('/')}/")
+    if app.config["TRUSTED_PROXIES"]:
+        click.echo(f"Trusting X-Forwarded-For/-Proto from {app.config['TRUSTED_PROXIES']} proxy(ies)")
     sys.stdout.flush()
     os.execvp(args[0], [*args, "survey_app.wsgi:app"])
 

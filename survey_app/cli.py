@@ -123,6 +123,48 @@ def serve(host: str, port: int, workers: int | None) -> None:
     os.execvp(args[0], [*args, "survey_app.wsgi:app"])
 
 
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the live database to PATH (consistent while phones sync), then integrity-check it."""
+    from .backup import BackupError, backup
+
+    app = create_app()
+    try:
+        copied = backup(app.config["DATABASE"], path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Backed up {app.config['DATABASE']} to {copied.path}: {copied.submissions} submissions,"
+        f" {copied.bytes / 1e6:.1f} MB, integrity ok, {copied.seconds:.1f} s."
+    )
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that holds data (a copy of it is kept).")
+def restore_command(path: Path, force: bool) -> None:
+    """Restore the database from the backup PATH, then apply pending migrations."""
+    from .backup import BackupError, restore
+    from .db import connect
+    from .migrate import migrate as run_migrations
+
+    app = create_app()
+    try:
+        restored, kept = restore(path, app.config["DATABASE"], force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if kept:
+        click.echo(f"The database it replaced is kept as {kept}")
+    db = connect(app.config["DATABASE"])
+    try:
+        applied = run_migrations(db)
+    finally:
+        db.close()
+    click.echo(f"Restored {path} to {restored.path}: {restored.submissions} submissions, integrity ok.")
+    click.echo("Migrations applied: " + (", ".join(applied) if applied else "none (the backup was current)"))
+
+
 @main.command("create-link")
 @click.argument("survey")
 @click.option("--label", required=True, help='Who the link is for, e.g. "Likoni women\'s group, March".')

@@ -134,10 +134,35 @@ def backup_command(path: Path) -> None:
         copied = backup(app.config["DATABASE"], path)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    from .doctor import note_backup
+
+    note_backup(app.config["DATABASE"], copied.path, copied.submissions)  # for survey-app doctor
     click.echo(
         f"Backed up {app.config['DATABASE']} to {copied.path}: {copied.submissions} submissions,"
         f" {copied.bytes / 1e6:.1f} MB, integrity ok, {copied.seconds:.1f} s."
     )
+
+
+@main.command("doctor")
+def doctor_command() -> None:
+    """Check the deployment (secret, TLS, disk, SQLite, backups, rate limits); exit 1 on a problem."""
+    from .doctor import run_checks
+
+    app = create_app()
+    findings = run_checks(app.config, Path(app.instance_path))
+    for finding in findings:
+        if finding.ok and finding.fix:  # worth knowing, nothing to do today
+            click.echo(f"note     {finding.what}")
+            click.echo(f"  later: {finding.fix}")
+        elif finding.ok:
+            click.echo(f"ok       {finding.what}")
+        else:
+            click.echo(f"PROBLEM  {finding.what}")
+            click.echo(f"  fix:   {finding.fix}")
+    problems = sum(not f.ok for f in findings)
+    click.echo(f"{problems} problem(s)." if problems else "No problems found.")
+    if problems:
+        sys.exit(1)
 
 
 @main.command("restore")

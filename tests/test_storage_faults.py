@@ -145,3 +145,12 @@ def test_the_wal_shrinks_back_after_a_long_reader_lets_go(tmp_path):
     assert wal.stat().st_size <= JOURNAL_SIZE_LIMIT
     writer.close()
     reader.close()
+
+
+@needs_root
+def test_doctor_reports_the_full_disk_with_its_fix(disk_app, small_disk):
+    from survey_app.doctor import check_disk
+
+    fill(small_disk)
+    (finding,) = check_disk(small_disk / "field.db")
+    assert not finding.ok and "free" in finding.what and "Free space" in finding.fix

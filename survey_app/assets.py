@@ -7,10 +7,13 @@
   under that one URL, and a second URL for the same module would load a second copy of it
   (with no build step and a strict CSP there is no import map to alias them). Plain URLs
   answer ``no-cache`` with an ETag: browsers revalidate, an unchanged file costs a 304.
-* Flask-Compress compresses text assets and JSON (gzip) for ``survey-app serve``
-  with no proxy in front; deploy/'s nginx asks the app for identity bytes and compresses
-  itself. HTML pages are not compressed here: they carry CSRF tokens next to text a
-  visitor can make the page reflect (the BREACH attack).
+* Flask-Compress compresses text (gzip) for ``survey-app serve`` with no proxy in front;
+  deploy/'s nginx asks the app for identity bytes and compresses itself, by the same rule.
+  HTML is compressed only when no visitor-supplied text can be in it: a GET with no query
+  string. Pages carry CSRF tokens, and a page that reflects what it was sent (a search, a
+  ``?next=``, a form shown again with its errors) next to a secret is what the BREACH
+  attack measures; those stay uncompressed (they are small). The form pages, which carry
+  their definition and are most of a first visit, have no query string.
 * Static responses drop ``Vary: Cookie`` and ``Set-Cookie``: the same bytes go to everyone,
   and a cookie on a cached file is a cookie leaked into caches.
 """
@@ -29,6 +32,7 @@ YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={YEAR}, immutable"
 UNVERSIONED_SUFFIXES = {".js"}  # ES modules keep one URL each (see the module doc)
 COMPRESSED_TYPES = [
+    "text/html",  # only for GETs without a query string: see _compress
     "text/css",
     "text/javascript",
     "application/javascript",
@@ -113,6 +117,13 @@ class StaticWithoutCookies:
         return self.wsgi_app(environ, start)
 
 
+def _compress(response):
+    """``after_request``: compress, except HTML that may reflect a visitor's input (BREACH)."""
+    if response.mimetype == "text/html" and (request.method != "GET" or request.query_string):
+        return response
+    return compress.after_request(response)
+
+
 def init_app(app: Flask) -> None:
     app.add_url_rule("/static/r/<release>/<path:filename>", endpoint="static", view_func=static_file)
     app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=static_file)
@@ -121,5 +132,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])  # what nginx sends too; every browser has it
     app.config.setdefault("COMPRESS_STREAMS", False)  # exports stream as they are
     app.config.setdefault("COMPRESS_MIN_SIZE", 1024)
+    app.config["COMPRESS_REGISTER"] = False  # registered below, with the BREACH rule
     compress.init_app(app)
+    if app.config["COMPRESS_MIMETYPES"]:
+        app.after_request(_compress)
     app.wsgi_app = StaticWithoutCookies(app.wsgi_app)

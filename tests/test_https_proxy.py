@@ -90,9 +90,12 @@ def test_the_proxy_compresses_assets_not_pages_and_keeps_release_files_a_year(si
     js = get(site.url + "/static/js/formlogic.js", {"Accept-Encoding": "gzip"})
     assert js.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(js.read()) == (ROOT / "static" / "js" / "formlogic.js").read_bytes()
-    page = get(site.url + "/login", {"Accept-Encoding": "gzip"})
-    assert page.status == 200 and page.headers.get("Content-Encoding") is None
-    css = re.search(r'href="(/static/r/[^"]+/css/app\.css)"', page.read().decode()).group(1)
+    page = get(site.url + "/login", {"Accept-Encoding": "gzip"})  # a GET with no query: gzip
+    assert page.status == 200 and page.headers["Content-Encoding"] == "gzip"
+    html = gzip.decompress(page.read()).decode()
+    reflecting = get(site.url + "/login?next=/forms/x", {"Accept-Encoding": "gzip"})  # BREACH: no gzip
+    assert reflecting.status == 200 and reflecting.headers.get("Content-Encoding") is None
+    css = re.search(r'href="(/static/r/[^"]+/css/app\.css)"', html).group(1)
     cached = get(site.url + css, {"Accept-Encoding": "gzip"})
     assert cached.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "cookie" not in (cached.headers.get("Vary") or "").lower()

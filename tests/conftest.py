@@ -199,3 +199,13 @@ def run_cli(tmp_path, *args, stdin: str = "", timeout: int = 120):
         cwd=tmp_path,
         timeout=timeout,
     )
+
+
+BROWSER_FIXTURES = {"browser", "browser_type", "page", "context", "phone"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that drives Chromium ``browser`` (``make test-fast`` skips them)."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)

@@ -27,6 +27,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -120,29 +121,36 @@ def fresh(work: Path, name: str) -> tuple[Path, str]:
     return database, prepare_database(database)
 
 
-def bench_ingest(work: Path, records: int) -> None:
+def bench_ingest(work: Path, records: int, rounds: int) -> None:
     batches = records // 50
     bodies = [body() for _ in range(batches)]
-    print(f"ingest: {batches} batches of 50 records, 4 clients")
-    results = {}
-    database, token = fresh(work, "direct")
-    server = Server(database, workers=1)
-    try:
-        results["survey-app serve"] = send(server.url, token, bodies, 4)
-    finally:
-        server.stop()
-    database, token = fresh(work, "proxied")
-    proxy = LocalHttps(database, work, SURVEY_APP_WORKERS="1")
-    try:
-        results["through deploy/ (nginx, TLS)"] = send(proxy.url, token, bodies, 4)
-    finally:
-        proxy.stop()
+    print(f"ingest: {batches} batches of 50 records, 4 clients, {rounds} alternating rounds (medians)")
+    runs: dict[str, list[tuple[float, list, int]]] = {
+        "survey-app serve": [],
+        "through deploy/ (nginx, TLS)": [],
+    }
+    for n in range(rounds):
+        database, token = fresh(work, f"direct-{n}")
+        server = Server(database, workers=1)
+        try:
+            runs["survey-app serve"].append(send(server.url, token, bodies, 4))
+        finally:
+            server.stop()
+        database, token = fresh(work, f"proxied-{n}")
+        proxy = LocalHttps(database, work, SURVEY_APP_WORKERS="1")
+        try:
+            runs["through deploy/ (nginx, TLS)"].append(send(proxy.url, token, bodies, 4))
+        finally:
+            proxy.stop()
     rates = {}
-    for name, (wall, latencies, failed) in results.items():
-        rates[name] = len(latencies) * 50 / wall
+    for name, results in runs.items():
+        per_run = [len(latencies) * 50 / wall for wall, latencies, _ in results]
+        latencies = [x for _, run, _ in results for x in run]
+        rates[name] = statistics.median(per_run)
         print(
-            f"  {name:30s} {rates[name]:7.0f} records/s  p50 {percentile(latencies, 0.5) * 1000:5.0f} ms"
-            f"  p95 {percentile(latencies, 0.95) * 1000:5.0f} ms  failed {failed}"
+            f"  {name:30s} {rates[name]:7.0f} records/s (runs: {', '.join(f'{r:.0f}' for r in per_run)})"
+            f"  p50 {percentile(latencies, 0.5) * 1000:5.0f} ms"
+            f"  p95 {percentile(latencies, 0.95) * 1000:5.0f} ms  failed {sum(f for _, _, f in results)}"
         )
     print(f"  ratio proxy / direct: {rates['through deploy/ (nginx, TLS)'] / rates['survey-app serve']:.2f}")
 
@@ -321,12 +329,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="ingest,slow,backup,drill")
     parser.add_argument("--records", type=int, default=5000, help="records for the ingest comparison")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of the ingest comparison")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-deploy-") as folder:
         work = Path(folder)
         for name in args.only.split(","):
             if name == "ingest":
-                bench_ingest(work, args.records)
+                bench_ingest(work, args.records, args.rounds)
             elif name == "slow":
                 bench_slow(work)
             elif name == "backup":

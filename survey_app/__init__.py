@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; ``test_config`` overrides settings (tests use their own files)."""
-    from . import assets, db, errors, serving, templating
+    from . import accesslog, assets, db, errors, headers, serving, templating
     from .auth.loaders import init_app as init_auth
     from .settings import load_settings
 
@@ -57,6 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     init_auth(app)
     templating.init_app(app)
+    accesslog.init_app(app)
+    headers.init_app(app)
 
     @app.before_request
     def pages_take_forms_not_json():
@@ -71,12 +73,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     def protect_forms():
         # Browsers must prove the request came from our page; token-authenticated
         # scripts carry no cookie, so cross-site forgery does not apply to them.
-        from .auth.access import bearer_token, requires_sign_in
+        from .auth.access import requires_sign_in, token_authenticated
 
         # A public link's URL token is its credential: it carries no cookie privileges.
         if getattr(app.view_functions.get(request.endpoint), "token_is_credential", False):
             return
-        if request.method in ("POST", "PUT", "PATCH", "DELETE") and not bearer_token():
+        # Only a request signed in by a *valid* API token skips the check: any other
+        # "Authorization: Bearer" header is anonymous and cookies do not count with it.
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and not token_authenticated():
             # A phone whose session expired must hear "sign in again" (401), not a
             # CSRF complaint, so it keeps its outbox and asks the person to sign in.
             if request.path.startswith("/api/") and requires_sign_in(

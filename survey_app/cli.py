@@ -67,11 +67,26 @@ def init(demo: bool) -> None:
         click.echo("No accounts yet: add one with  survey-app create-user NAME --role admin")
 
 
+def _audit(db, action: str, target: str, **details) -> None:
+    """An audit entry for a command: no account acts, the operating-system user is noted."""
+    import getpass
+
+    from . import audit
+    from .db import write_transaction
+
+    with write_transaction(db):
+        audit.record(db, action, None, target, via="cli", os_user=getpass.getuser(), **details)
+
+
 @main.command("create-user")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "coordinator", "facilitator"]), required=True)
 def create_user_command(username: str, role: str) -> None:
-    """Add an account; the password is read from a prompt, or from stdin if piped."""
+    """Add an account; the password is read from a prompt, or from stdin if piped.
+
+    Passwords need 8 characters or more, and common ones (12345678, password1...) and ones
+    containing the username are refused.
+    """
     from .auth.users import UserError, create_user
 
     _, db = _db()
@@ -79,22 +94,70 @@ def create_user_command(username: str, role: str) -> None:
         user = create_user(db, username, _read_password("Password"), role)
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit(db, "user_created", user.username, role=user.role)
     click.echo(f"Created {user.username} ({user.role}).")
 
 
 @main.command("create-token")
 @click.argument("username")
 @click.option("--name", default="cli", help="What the token is for (shown in lists).")
-def create_token_command(username: str, name: str) -> None:
+@click.option("--expires-days", type=click.IntRange(min=1), default=None, help="Days until it stops working.")
+def create_token_command(username: str, name: str, expires_days: int | None) -> None:
     """Print a new API token for USERNAME, once; only its hash is stored."""
-    from .auth.tokens import create_token
+    from .auth.tokens import issue_token
     from .auth.users import find_user
 
     _, db = _db()
     user = find_user(db, username)
     if user is None:
         raise click.ClickException(f"No user {username!r}.")
-    click.echo(create_token(db, user["id"], name))
+    token_id, token = issue_token(db, user["id"], name, expires_days)
+    _audit(db, "token_created", user["username"], token_id=token_id, name=name, expires_days=expires_days)
+    click.echo(token)
+
+
+@main.group()
+def tokens() -> None:
+    """List and revoke API tokens."""
+
+
+@tokens.command("list")
+@click.argument("username", required=False)
+def tokens_list(username: str | None) -> None:
+    """List API tokens (of USERNAME, if given): id, user, name, dates and state."""
+    from .auth.tokens import list_tokens
+    from .auth.users import find_user
+
+    _, db = _db()
+    user_id = None
+    if username:
+        user = find_user(db, username)
+        if user is None:
+            raise click.ClickException(f"No user {username!r}.")
+        user_id = user["id"]
+    rows = list_tokens(db, user_id)
+    if not rows:
+        click.echo("No tokens.")
+    for row in rows:
+        click.echo(
+            f"{row['id']}\t{row['username']}\t{row['name']}\t{row['state']}\tcreated {row['created_at'][:10]}"
+            f"\texpires {(row['expires_at'] or 'never')[:10]}\tlast used {(row['last_used_at'] or '-')[:10]}"
+        )
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke the token with this id (from `tokens list`); it stops working at once."""
+    from .auth.tokens import TokenError, revoke_token
+
+    _, db = _db()
+    try:
+        row = revoke_token(db, token_id)
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _audit(db, "token_revoked", row["username"], token_id=token_id)
+    click.echo(f"Revoked token {token_id} of {row['username']}.")
 
 
 @main.command()

@@ -148,6 +148,16 @@ def live_server(app):
     server.stop()
 
 
+BROWSER_FIXTURES = {"browser", "browser_type", "page", "context", "phone", "browser_context_args"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that drives Chromium as ``browser``, so ``make test-fast`` can skip them."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Drive Debian's Chromium: Playwright's own browser download does not work here."""
@@ -199,13 +209,3 @@ def run_cli(tmp_path, *args, stdin: str = "", timeout: int = 120):
         cwd=tmp_path,
         timeout=timeout,
     )
-
-
-BROWSER_FIXTURES = {"browser", "browser_type", "page", "context", "phone"}
-
-
-def pytest_collection_modifyitems(items):
-    """Mark every test that drives Chromium ``browser`` (``make test-fast`` skips them)."""
-    for item in items:
-        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.browser)

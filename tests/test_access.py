@@ -27,6 +27,8 @@ ROUTES = [
     ("admin.users", "GET", "/admin/users", ADMIN),
     ("admin.toggle_active", "POST", "/admin/users/1/active", ADMIN),
     ("admin.set_password", "POST", "/admin/users/1/password", ADMIN),
+    ("admin.tokens", "GET", "/admin/tokens", ADMIN),
+    ("admin.revoke", "POST", "/admin/tokens/1/revoke", ADMIN),
     ("capture.form_page", "GET", "/forms/listening_session", SIGNED_IN),
     ("capture.submit_form", "POST", "/forms/listening_session", SIGNED_IN),
     ("capture.thanks", "GET", "/forms/listening_session/thanks", SIGNED_IN),

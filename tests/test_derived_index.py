@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sqlite3
 
 import pytest
 from support_coordinators import bearer, item, send, session
@@ -114,6 +115,10 @@ def test_a_record_changed_before_it_was_indexed_is_indexed_as_it_is_now(
     plain = item(session(1))
     wrong = item(session(2, women="twelve", quotes="Nobody mentioned the ferry."))
     send(client, facilitator, [plain, wrong])
+    changed = dict(plain["data"], venue="Another hall")
+    # A conflicting copy, from the record's own account (before the client signs in as a
+    # coordinator: a copy from another account is refused).
+    send(client, facilitator, [dict(plain, data=changed)])
     auth.login("coordinator")
     token = auth.csrf()  # from the API: no coordinator page read yet
     response = client.post(
@@ -126,8 +131,6 @@ def test_a_record_changed_before_it_was_indexed_is_indexed_as_it_is_now(
         data={"csrf_token": token, "answers": json.dumps(fixed), "comment": "confirmed"},
     )
     assert response.status_code == 302
-    changed = dict(plain["data"], venue="Another hall")
-    send(client, facilitator, [dict(plain, data=changed)])  # a conflicting copy
     assert facts(db) == 0, "reviews, corrections and conflicts index nothing by themselves"
 
     assert (
@@ -220,3 +223,40 @@ def test_catch_up_runs_the_sql_of_the_insert_trigger():
     assert derived_index._insert_facts("new") == m0004._insert_facts("new")
     assert derived_index._insert_networks("new") == m0004._insert_networks("new")
     assert derived_index._index_text("new") == m0004._index_text("new", "insert")
+
+
+def test_answers_with_a_lone_surrogate_are_indexed_readable_and_m0006_repairs_old_ones(tmp_path):
+    """SQLite's JSON functions turn an escaped lone surrogate into bytes that are not UTF-8:
+    indexed as they are, they failed every read of the facts. The index now gets a cleaned
+    copy; m0006 indexes again the records indexed the old way. The records stay as sent."""
+    db = connect(str(tmp_path / "surrogates.db"))
+    migrations = load_migrations()
+    migrations.apply(db, stop_before="m0006_reindex_lone_surrogates")
+    install_builtins(db)
+    broken = item(session(1, district="\ud800likoni", quotes="cut \udfff"))
+    plain = item(session(2))
+    ingest(db, [broken, plain], Origin("api"))
+    stored = db.execute("SELECT data FROM submissions WHERE id = ?", [broken["id"]]).fetchone()[0]
+    with db.conn:  # how the index was filled before: from the stored text as it is
+        rows = [
+            dict(zip(derived_index.COLUMNS, row, strict=True))
+            for row in db.execute(
+                f"SELECT {', '.join(derived_index.COLUMNS)} FROM submissions ORDER BY rowid"
+            )
+        ]
+        derived_index._index(db, rows)
+        db.execute("UPDATE derived_index_watermark SET indexed_rowid = 2")
+    with pytest.raises(sqlite3.OperationalError, match="UTF-8"):
+        db.execute("SELECT area FROM submission_facts").fetchall()
+
+    migrations.apply(db)  # m0006
+    assert catch_up(db) == 1
+    areas = dict(db.execute("SELECT submission_id, area FROM submission_facts").fetchall())
+    assert areas == {broken["id"]: "\ufffdlikoni", plain["id"]: session(2)["district"]}
+    assert db.execute("SELECT count(*) FROM submission_facts").fetchone()[0] == 2
+    assert (
+        db.execute("SELECT count(*) FROM submission_search WHERE submission_search MATCH 'cut'").fetchone()[0]
+        == 1
+    )
+    assert db.execute("SELECT data FROM submissions WHERE id = ?", [broken["id"]]).fetchone()[0] == stored
+    db.close()

@@ -14,7 +14,7 @@
  */
 
 const SKIPPED = new Set(['note']);
-const SYSTEM_FIELDS = new Set(['csrf_token', '_id', '_version', '_started_at', '_lang']);
+const SYSTEM_FIELDS = new Set(['csrf_token', '_id', '_version', '_started_at', '_lang', '_ticket']);
 const MAX_REPEAT = 200;
 
 export function fieldId(key) {

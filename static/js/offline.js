@@ -108,7 +108,8 @@ let reloadOnChange = null;
 
 /* Register the worker. policy.auto: apply a waiting release by itself when no form is
    open (the home page); otherwise only when the user presses "Update now", after
-   policy.beforeUpdate() (the form saves its draft) and reloading to policy.reloadUrl(). */
+   policy.beforeUpdate() (the form saves its draft) and reloading to policy.reloadUrl().
+   policy.updateText replaces the offer's words. */
 export async function registerWorker(policy = {}) {
   if (!('serviceWorker' in navigator) || !user) return null;
   let registration;
@@ -153,8 +154,9 @@ function offerUpdate(worker, policy) {
     banner.setAttribute('role', 'status');
     banner.innerHTML = '<p></p><button type="button" class="button primary" data-apply-update></button>';
     banner.querySelector('p').textContent =
+      policy.updateText || // a public form's own words (no "app" for a respondent)
       t('A new version of the app is ready.') +
-      (policy.beforeUpdate ? ' ' + t('Your answers are saved on this phone and stay.') : '');
+        (policy.beforeUpdate ? ' ' + t('Your answers are saved on this phone and stay.') : '');
     banner.querySelector('[data-apply-update]').textContent = t('Update now');
     (document.querySelector('main') || document.body).prepend(banner);
   }
@@ -197,12 +199,15 @@ export function spaceIsLow(info) {
 /* ---- backup ---- */
 
 /* Download every unsent record of this account as one file in the sync API's shape
-   ({"submissions": [...]}), which a coordinator imports at /coordinate/import.
-   Unfinished drafts ride along under "drafts" (not imported; kept for rescue). */
+   ({"submissions": [...]}), which a coordinator imports at /coordinate/import. Records
+   the server refused are in it too (it never takes them from this phone; a coordinator
+   may), with the server's words under "refused" (by id). A facilitator's unfinished
+   drafts ride along under "drafts" (not imported; kept for rescue); a public link's never
+   do: whoever holds a shared phone could save that file. */
 export async function saveBackup() {
   const store = await openStore();
   const outbox = await store.list('outbox');
-  const drafts = await store.list('draft');
+  const drafts = user.startsWith('link:') ? [] : await store.list('draft');
   const now = new Date();
   const file = {
     format: 'survey-app-backup',
@@ -210,6 +215,7 @@ export async function saveBackup() {
     account: user,
     saved_at: now.toISOString(),
     submissions: outbox.map(SurveySync.payloadOf),
+    refused: Object.fromEntries(outbox.filter((r) => r.refused).map((r) => [r.id, r.refused])),
     drafts: drafts.map(SurveySync.payloadOf),
   };
   const blob = new Blob([JSON.stringify(file, null, 1)], { type: 'application/json' });

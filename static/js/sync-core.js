@@ -6,7 +6,8 @@
  * needs self.SurveyStore.
  *
  * The contract (DESIGN.md, "The sync contract"): every item result stored, duplicate,
- * conflict or quarantined means "the server has it durably, drop your copy"; only
+ * conflict or quarantined means "the server has it durably, drop your copy"; refused means
+ * "the server will never take it": kept on the phone, marked, and never sent again; only
  * envelope failures mean "keep it and retry": 401 asks to sign in again, 413 makes the
  * batch smaller, 400 naming single records sets those aside, and anything else
  * (5xx, no network) is retried later with back-off by the caller.
@@ -94,7 +95,8 @@
   async function waiting(store, includeProblems, tried) {
     const outbox = await store.list('outbox');
     return outbox
-      .filter((record) => !tried.has(record.id) && (includeProblems || !record.problem))
+      // A refused record is never sent again, not even by "Send now".
+      .filter((record) => !record.refused && !tried.has(record.id) && (includeProblems || !record.problem))
       .sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
   }
 
@@ -175,6 +177,7 @@
       }
       const body = await readJson(response);
       if (response.ok && body && Array.isArray(body.results)) {
+        // acknowledge() keeps "refused" items (marked, never sent again) and drops the rest.
         sent += await store.acknowledge(body.results);
         batch.forEach((record) => tried.add(record.id)); // an unanswered one waits for next time
         if (channel) channel.postMessage({ type: 'progress', user: store.user, sent });

@@ -84,7 +84,12 @@ def submit_form(survey_id: str):
         "data": data,
         "meta": {"started_at": started_at, "finalized_at": now_iso(), "app_version": "html-form"},
     }
-    ingest(get_db(), [item], Origin("form", user_id=current_user.id))
+    origin = Origin("form", user_id=current_user.id)
+    if ingest(get_db(), [item], origin)[0]["status"] == "refused":
+        # The posted id is another account's record: these answers are kept under a new id
+        # (a browser without JavaScript keeps no copy that a refusal could leave it with).
+        submission_id = str(uuid.uuid4())
+        ingest(get_db(), [{**item, "id": submission_id}], origin)
     return redirect(url_for("capture.thanks", survey_id=definition["id"], ref=submission_id[:8]))
 
 

@@ -7,12 +7,12 @@ page 2,000 costs what page 1 does. Counting, filtering and paging read only
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 
+from .. import storedjson
 from ..auth.access import STAFF, access
 from ..db import get_db
 from ..errors import BadRequest, NotFound
@@ -171,9 +171,11 @@ def submission(submission_id: str):
 
 
 def _loads(text: str | None) -> Any:
+    """Stored JSON as the page shows it (lone surrogates as U+FFFD); unreadable: the text."""
     if text is None:
         return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+    loaded = storedjson.load(text, default=_UNREADABLE)
+    return storedjson.printable(text) if loaded is _UNREADABLE else loaded
+
+
+_UNREADABLE = object()

@@ -93,14 +93,24 @@ def _concern_columns(db: Database, names: list[str]) -> tuple[list[str], list[st
     return columns, params
 
 
+# A count or score the phone cannot have sent (Infinity, a number of hundreds of digits,
+# stored by SQLite as an infinite REAL) is left out of sums, as a blank answer is: one
+# such record would otherwise turn every total into Infinity or, with its opposite, NULL.
+PLAUSIBLE = 2**53 - 1
+
+
+def _plausible(column: str) -> str:
+    return f"CASE WHEN abs(f.{column}) <= {PLAUSIBLE} THEN f.{column} END"
+
+
 def _group_sql(where: str, concern_columns: list[str]) -> str:
     # Grouped in the order of the facts_dashboard index, so SQLite streams the groups
     # straight off that index (no sort, no table reads).
     columns = [
         *(f"f.{key}" for key in GROUP_KEYS),
         "count(*)",
-        *(f"total(f.{c})" for c in COUNTS),
-        *(f"total(f.{col}), count(f.{col})" for _, col in SCORES),
+        *(f"total({_plausible(c)})" for c in COUNTS),
+        *(f"total({_plausible(col)}), count({_plausible(col)})" for _, col in SCORES),
         *concern_columns,
     ]
     keys = ", ".join(f"f.{key}" for key in GROUP_KEYS)

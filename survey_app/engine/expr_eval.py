@@ -96,7 +96,7 @@ def to_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if _is_number(value):
-        return _format_number(float(value))
+        return _format_number(to_number(value))  # an int past a float's range is Infinity, as in JS
     if isinstance(value, str):
         return value
     if isinstance(value, list | tuple):

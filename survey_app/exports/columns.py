@@ -20,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..surveys.registry import get_definition, list_versions
+from .formulas import spreadsheet_safe
 
 META_COLUMNS = [
     "_id",
@@ -32,7 +33,6 @@ META_COLUMNS = [
     "_has_conflict",
 ]
 SKIP_TYPES = {"group", "note", "image", "audio"}
-RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 
 VALUE, SELECT_ONE, MULTI, CHOICE, GEO, GEO_PART, JSON = range(7)
 
@@ -149,18 +149,9 @@ def survey_questions(db: Database, survey_id: str) -> dict[str, tuple[dict, dict
     return found
 
 
-def spreadsheet_safe(value: str) -> str:
-    """Stop a text answer such as ``=HYPERLINK(...)`` from running as a formula in Excel."""
-    if value.startswith(RISKY_START):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
-
-
 def _label(labels: dict, name: Any, language: str, default: str) -> Any:
-    label = labels.get(name)
+    # Only a choice name (text) has a label; a list or object sent instead is shown as is.
+    label = labels.get(name) if isinstance(name, str) else None
     if label is None:
         return name
     if isinstance(label, str):

@@ -9,6 +9,8 @@ formula, a number or a link (answers stay what was typed).
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from typing import Any
 
@@ -37,6 +39,12 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def _header(sheet, cells: list[str], bold) -> None:
+    """The header row, as text cells (``write_row`` would guess each cell's type)."""
+    for col, value in enumerate(cells):
+        sheet.write_string(0, col, str(value), bold)
+
+
 def _write(sheet, row: int, cells: list[Any]) -> None:
     for col, value in enumerate(cells):
         if value == "":
@@ -45,8 +53,17 @@ def _write(sheet, row: int, cells: list[Any]) -> None:
             sheet.write_string(row, col, value)
         elif isinstance(value, bool):
             sheet.write_boolean(row, col, value)
-        else:
+        elif isinstance(value, int | float) and _fits(value):
             sheet.write_number(row, col, value)
+        else:  # a number Excel cannot hold (hundreds of digits, NaN), or a list or object
+            sheet.write_string(row, col, value if isinstance(value, str) else json.dumps(value, default=str))
+
+
+def _fits(number: int | float) -> bool:
+    """Whether Excel's float holds the number (exactly, for a whole one)."""
+    if isinstance(number, int):
+        return abs(number) <= 2**53
+    return math.isfinite(number)
 
 
 def write_xlsx(db: Database, filters: Filters, path: str, language: str | None = None) -> int:
@@ -70,12 +87,12 @@ def write_xlsx(db: Database, filters: Filters, path: str, language: str | None =
     taken: set[str] = set()
     bold = book.add_format({"bold": True})
     main = book.add_worksheet(sheet_name("submissions", taken))
-    main.write_row(0, 0, META_COLUMNS + [c.header for c in columns], bold)
+    _header(main, META_COLUMNS + [c.header for c in columns], bold)
     count_at = [i for i, c in enumerate(columns) if c.kind == "json" and c.name in repeat_names]
     sheets = []
     for scope in repeats:
         sheet = book.add_worksheet(sheet_name(scope.name, taken))
-        sheet.write_row(0, 0, ["_parent_id", "_index"] + [c.header for c in scope.columns], bold)
+        _header(sheet, ["_parent_id", "_index"] + [c.header for c in scope.columns], bold)
         sheets.append(
             [scope, sheet, row_builder(scope.columns, language=language, default_language=default), 1]
         )
@@ -105,7 +122,7 @@ def write_xlsx(db: Database, filters: Filters, path: str, language: str | None =
             entry[3] = next_row
     headers, rows = codebook(db, survey_id)
     sheet = book.add_worksheet(sheet_name("codebook", taken))
-    sheet.write_row(0, 0, headers, bold)
+    _header(sheet, headers, bold)
     for number, cells in enumerate(rows, start=1):
         _write(sheet, number, cells)
     book.close()

@@ -75,6 +75,14 @@ JS_STRINGS: tuple[str, ...] = (
     N_("{n} records"),
     N_("1 draft"),
     N_("{n} drafts"),
+    N_("Refused by the server: {message}"),
+    N_(
+        "1 record was refused by the server: it stays on this phone; save a backup file for your coordinator."
+    ),
+    N_(
+        "{n} records were refused by the server: they stay on this phone; save a backup file for your "
+        "coordinator."
+    ),
     # signout.js
     N_("1 record waits to be sent"),
     N_("{n} records wait to be sent"),
@@ -115,6 +123,13 @@ JS_STRINGS: tuple[str, ...] = (
     ),
     N_("Start another"),
     N_("Home"),
+    N_("Sent"),
+    N_("The server has received the record (reference {ref})."),
+    N_("Refused by the server"),
+    N_(
+        "The server will never take this record (reference {ref}): {message} It stays on this "
+        "phone: save a backup file for your coordinator."
+    ),
     # formlogic.js: the same checks as the server, on the phone
     N_("Must be a whole number."),
     N_("Must be a number."),
@@ -131,6 +146,7 @@ JS_STRINGS: tuple[str, ...] = (
     N_("The connection was lost."),
     N_("Too large for the server: save a backup file."),
     N_("The server could not read this record: save a backup file for your coordinator."),
+    N_("The server refused this record."),
     N_("Signed in as {user}; these records belong to {owner}."),
 )
 

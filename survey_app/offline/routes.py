@@ -102,9 +102,16 @@ def _uploaded_bytes() -> tuple[bytes, str]:
 def import_api():
     """Import a phone's backup file; answers one sync result per record, plus counts."""
     raw, filename = _uploaded_bytes()
-    items, drafts = read_backup(raw)
-    outcome = import_items(get_db(), items, current_user.id, current_app.config["MAX_BATCH_ITEMS"], filename)
-    return jsonify({"ok": True, **outcome, "drafts_ignored": drafts})
+    backup = read_backup(raw)
+    outcome = import_items(
+        get_db(),
+        backup.items,
+        current_user.id,
+        current_app.config["MAX_BATCH_ITEMS"],
+        filename,
+        backup.account,
+    )
+    return jsonify({"ok": True, **outcome, "drafts_ignored": backup.drafts})
 
 
 @bp.route("/coordinate/import", methods=["GET", "POST"])
@@ -116,15 +123,16 @@ def import_page():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            items, drafts = read_backup(upload.read())
+            backup = read_backup(upload.read())
             outcome = import_items(
                 get_db(),
-                items,
+                backup.items,
                 current_user.id,
                 current_app.config["MAX_BATCH_ITEMS"],
                 upload.filename or "",
+                backup.account,
             )
-            outcome["drafts_ignored"] = drafts
+            outcome["drafts_ignored"] = backup.drafts
         except BadRequest as exc:
             problem, status = exc, exc.status
     elif request.method == "POST":

@@ -35,6 +35,7 @@ from sqlite_utils import Database
 
 from ..auth.access import allowed_roles
 from ..db import get_db, write_transaction
+from ..storedjson import for_index
 
 CHUNK = 2000  # records per transaction: about 0.5 s of write lock at most
 
@@ -102,6 +103,8 @@ def _index_chunk(db: Database) -> tuple[int, bool]:
         return 0, False
     # A record already in the index is never indexed twice (it would be counted twice).
     records = [dict(zip(COLUMNS, row[2:], strict=True)) for row in rows if not row[1]]
+    for record in records:  # answers with a lone surrogate: index a cleaned copy (storedjson)
+        record["data"] = for_index(record["data"])
     if records:
         _index(db, records)
     db.execute("UPDATE derived_index_watermark SET indexed_rowid = ? WHERE id = 1", [rows[-1][0]])

@@ -17,6 +17,7 @@ A missing calculated value is not an error: the server can always recompute it.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from datetime import date, datetime, time
@@ -36,6 +37,7 @@ from ..engine.logic import (
 from .schema import METADATA_TYPES, SELECT_TYPES, walk
 
 Errors = dict[str, list[str]]
+log = logging.getLogger(__name__)
 
 TIME_RE = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 
@@ -51,8 +53,22 @@ def choice_names(definition: dict, question: dict) -> set[str]:
     return names
 
 
+# The largest whole number a phone's JavaScript holds exactly (Number.MAX_SAFE_INTEGER).
+# Anything beyond it did not come from the form; it is also where turning an int into a
+# float (range, bounds, expressions) starts losing digits, then overflows.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, int):
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    return math.isfinite(value)
+
+
+def _too_large(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER
 
 
 def _check_value(definition: dict, question: dict, value: Any, allowed: set[str] | None = None) -> str | None:
@@ -67,6 +83,8 @@ def _check_value(definition: dict, question: dict, value: Any, allowed: set[str]
             if "min_length" in question and len(value) < question["min_length"]:
                 return f"At least {question['min_length']} characters."
         return None
+    if kind in ("integer", "decimal", "range") and _too_large(value):
+        return f"Too large a number (at most {MAX_SAFE_INTEGER} either way)."
     if kind == "integer":
         if not (_is_number(value) and float(value).is_integer()):
             return "Must be a whole number."
@@ -372,7 +390,16 @@ def validate_submission(definition: dict, data: Any, meta: Any = None) -> Errors
         ends = [q["name"] for q in walk(definition["questions"]) if q["type"] == "end"]
         stamp = next((data[n] for n in ends if isinstance(data.get(n), str)), None)
     checker = _Checker(definition, Clock.at(stamp))
-    checker.scope(definition["questions"], data, [], "")
+    try:
+        checker.scope(definition["questions"], data, [], "")
+    except Exception as exc:  # noqa: BLE001 - any input the checks did not foresee
+        # A record the checks cannot judge must not fail its batch on every retry (a
+        # "poison" record keeps the good ones behind it off the server): it is kept and
+        # quarantined with this reason. The log names the error's type, never the answers.
+        log.warning("validation could not judge a record of %s: %s", definition.get("id"), type(exc).__name__)
+        checker.errors.setdefault("_record", []).append(
+            f"The server could not check these answers ({type(exc).__name__}); kept as sent for review."
+        )
     return checker.errors
 
 

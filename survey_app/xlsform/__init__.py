@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from ..surveys.registry import PublishError, publish
 from .convert import Conversion, convert_workbook
+from .limits import LimitExceeded, Limits, check_upload, run_bounded
 from .reader import UnreadableWorkbook, read_workbook
 
 __all__ = ["ImportResult", "XLSFormRefused", "check_xlsform", "import_xlsform"]
@@ -42,8 +43,17 @@ class XLSFormRefused(ValueError):
         self.result = result
 
 
-def check_xlsform(data: bytes, filename: str | None = None) -> ImportResult:
-    """Read and convert a workbook without publishing it."""
+def check_xlsform(data: bytes, filename: str | None = None, limits: Limits | None = None) -> ImportResult:
+    """Read and convert a workbook without publishing it, within the upload bounds (limits.py)."""
+    limits = limits or Limits.current()
+    try:
+        check_upload(data, filename, limits)
+        return run_bounded(_check_unbounded, (data, filename), limits)
+    except LimitExceeded as exc:
+        return ImportResult(None, errors=[str(exc)])
+
+
+def _check_unbounded(data: bytes, filename: str | None = None) -> ImportResult:
     try:
         book = read_workbook(data, filename)
     except UnreadableWorkbook as exc:

@@ -48,6 +48,7 @@ from serverproc import Server, children  # noqa: E402
 from survey_app.auth.tokens import create_token  # noqa: E402
 from survey_app.auth.users import create_user  # noqa: E402
 from survey_app.db import connect  # noqa: E402
+from survey_app.migrate import migrate  # noqa: E402
 
 RNG = random.Random(10)
 
@@ -211,6 +212,7 @@ def bench_backup(work: Path) -> None:
     database = work / "big.db"
     shutil.copyfile(source, database)
     db = connect(str(database))
+    migrate(db)  # the cached database may predate the newest migrations
     user = create_user(db, "bench-phone", "bench-password-2026", "facilitator")
     token = create_token(db, user.id, "bench")
     db.close()

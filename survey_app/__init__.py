@@ -129,3 +129,15 @@ def _register_blueprints(app: Flask) -> None:
     from .languages import bp as languages_bp
 
     app.register_blueprint(languages_bp)  # Flask-Babel, the language choice and switcher
+    from .networks.routes import bp as networks_bp
+    from .plans.public import bp as heard_bp
+    from .plans.routes import bp as plans_bp
+
+    for blueprint in (networks_bp, plans_bp, heard_bp):  # registry, action plans, "what we heard"
+        app.register_blueprint(blueprint)
+    from .attachments.routes import bp as attachments_bp
+
+    app.register_blueprint(attachments_bp)  # record files: tus uploads, downloads, media zip
+    from .attachments.backup import init_app as init_backup_imports
+
+    init_backup_imports(app)  # backup files with photos may exceed MAX_BODY_BYTES

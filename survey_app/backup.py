@@ -11,10 +11,11 @@ keeps a copy of it (restoring must not be how records are lost); copies the back
 through the same backup API (correct even while a server has the file open) and runs the
 migrations, so an older backup comes back at today's schema.
 
-What a backup holds: the SQLite file, which is every record, account, link, review and
-audit entry. Attachments (a later issue) will be files named by their hash beside the
-database; the database lists them, so a backup will copy the listed files into
-``<PATH>.files/`` next to the database copy, and a restore will check each hash.
+What a backup holds: the SQLite file, which is every record, account, link, review, audit
+entry and the list of every attachment. The attachment files (``ATTACHMENTS_DIR``) are
+content-addressed and never change: copying that folder after the database backup gives
+every file the backup lists (deploy/README.md, Backups). Folding them into ``PATH.files/``
+here is the next step.
 """
 
 from __future__ import annotations

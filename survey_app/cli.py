@@ -342,7 +342,7 @@ def _export_filter_options(command):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "xlsx", "json", "ndjson", "geojson"]),
+    type=click.Choice(["csv", "xlsx", "json", "ndjson", "geojson", "media"]),
     default="csv",
     show_default=True,
 )
@@ -361,6 +361,7 @@ def export_command(survey, fmt, output, labels, lang, username, **filters) -> No
     """Export SURVEY's submissions offline, filtered like the API; written to the audit log."""
     import getpass
 
+    from .attachments.storage import files_root
     from .auth.users import find_user
     from .errors import AppError
     from .exports.service import audit_export, prepare
@@ -377,10 +378,18 @@ def export_command(survey, fmt, output, labels, lang, username, **filters) -> No
         if user is None:
             raise click.ClickException(f"No user {username!r}.")
         actor = user["id"]
-    if fmt == "xlsx" and str(output) == "-":
-        raise click.ClickException("XLSX is binary: give a file with --output.")
+    if fmt in ("xlsx", "media") and str(output) == "-":
+        raise click.ClickException(f"{fmt} is binary: give a file with --output.")
     try:
-        export = prepare(db, app.config["DATABASE"], survey, fmt, args, app.config["BUSY_TIMEOUT_MS"])
+        export = prepare(
+            db,
+            app.config["DATABASE"],
+            survey,
+            fmt,
+            args,
+            app.config["BUSY_TIMEOUT_MS"],
+            files_root=files_root(app.config),
+        )
     except AppError as exc:
         details = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
         raise click.ClickException(exc.message + (f" ({details})" if details else "")) from exc
@@ -397,6 +406,28 @@ def export_command(survey, fmt, output, labels, lang, username, **filters) -> No
         export.close()
     if str(output) != "-":
         click.echo(f"{export.count} records of {survey} written to {output} ({fmt}).", err=True)
+
+
+@main.command("publish-heard")
+@click.argument("survey")
+@click.option(
+    "--area", default=None, help="Publish the page of one area (a choice of the survey's area list)."
+)
+@click.option(
+    "--threshold", type=click.IntRange(min=2), default=None, help="Smallest count shown (default: setting)."
+)
+def publish_heard_command(survey: str, area: str | None, threshold: int | None) -> None:
+    """Publish SURVEY's "What we heard, what we are doing" page (aggregates only)."""
+    from .errors import AppError
+    from .plans.heard import publish
+
+    app, db = _db()
+    try:
+        page_id = publish(db, survey, area, threshold or app.config["HEARD_THRESHOLD"], None)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    path = f"/heard/{survey}" + (f"/{area}" if area else "")
+    click.echo(f"Published page {page_id}: {path}")
 
 
 if __name__ == "__main__":

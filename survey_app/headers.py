@@ -30,7 +30,8 @@ CSP = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        "img-src 'self' data: blob:",  # blob: previews of photos taken on the phone
+        "media-src 'self' blob:",  # blob: previews of recordings and videos
         "font-src 'self'",
         "connect-src 'self'",
         "manifest-src 'self'",
@@ -45,7 +46,7 @@ HSTS = "max-age=31536000"
 # Pages and definitions the service worker keeps (static/sw.js: KEPT_PAGE, DEFINITION).
 OFFLINE_PAGE = re.compile(
     r"^/(forms/[A-Za-z0-9_-]+|logout|p/[A-Za-z0-9_-]+(/thanks)?)?$"
-    r"|^/api/v1/(surveys/[A-Za-z0-9_-]+|links/[A-Za-z0-9_-]+/survey)$"
+    r"|^/api/v1/(surveys/[A-Za-z0-9_-]+|links/[A-Za-z0-9_-]+/survey|registry/organisations)$"
 )
 
 

@@ -85,6 +85,26 @@ SETTINGS: list[Setting] = [
     ),
     Setting("LINK_PAGE_RATE", "300 per minute", "Public-link page views per client address."),
     Setting("LINK_MAX_BATCH_ITEMS", 100, "Most records in one sync batch through a public link.", int),
+    # Attachments (survey_app/attachments): photos, recordings and files of records.
+    Setting(
+        "ATTACHMENTS_DIR",
+        "",
+        "Folder of uploaded files (default: an attachments folder beside the database);"
+        " back it up with the database.",
+    ),
+    Setting("ATTACHMENT_MAX_FILE_BYTES", 50 * 1024 * 1024, "Largest single file, in bytes (413 above).", int),
+    Setting(
+        "ATTACHMENT_MAX_RECORD_BYTES",
+        200 * 1024 * 1024,
+        "Most bytes of files one record may carry (413 above).",
+        int,
+    ),
+    Setting(
+        "ATTACHMENT_MAX_SURVEY_BYTES",
+        20 * 1024 * 1024 * 1024,
+        "Most bytes of files one survey may hold, all records together (413 above).",
+        int,
+    ),
     Setting(
         "LINK_TICKET_DAYS",
         30,
@@ -122,6 +142,14 @@ SETTINGS: list[Setting] = [
         "XLSFORM_MAX_SECONDS", 30, "Longest time reading one XLSForm may take before it is stopped.", int
     ),
     Setting("XLSFORM_MAX_MEMORY_MB", 1024, "Most memory reading one XLSForm may use.", int),
+    # "What we heard" pages and shared plan exports (survey_app/plans): small counts hidden.
+    Setting(
+        "HEARD_THRESHOLD",
+        5,
+        "Smallest count a public page or shared export shows; smaller ones (and any that would"
+        " reveal them from totals) are suppressed.",
+        int,
+    ),
 ]
 
 

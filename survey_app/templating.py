@@ -6,6 +6,7 @@ import re
 
 from flask import Flask
 
+from .capture.formdata import summary_fields
 from .capture.i18n import direction, translate
 
 
@@ -18,5 +19,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["t"] = translate
     app.jinja_env.filters["field_id"] = field_id
     app.jinja_env.globals["direction"] = direction
+    app.jinja_env.globals["summary_fields"] = summary_fields
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

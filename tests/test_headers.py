@@ -19,7 +19,7 @@ def check_headers(response, url):
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, url
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, url
     assert headers.get("X-Content-Type-Options") == "nosniff", url
-    assert headers.get("Referrer-Policy") == "same-origin", url  # never to another site
+    assert headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), url  # never to another site
     assert "Strict-Transport-Security" not in headers, "no HSTS without TLS"
 
 

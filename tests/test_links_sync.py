@@ -147,17 +147,22 @@ def test_a_batch_arriving_while_open_stops_at_the_cap_without_tickets(app, clien
     assert count(db, link.id) == 2
 
 
+def expired_yesterday(app, link_id: int) -> None:
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    set_link(app, link_id, expires_at=f"{yesterday}T23:59:59.999+00:00")
+
+
 def test_a_forged_or_foreign_ticket_is_refused_once_closed(app, client, db):
     link, other = make_link(app), make_link(app, label="Another group")
-    genuine = ticket(app, link.id, hours=3)
-    change_state(db, link.id, "pause", None)
+    genuine = ticket(app, link.id, days=2)
+    expired_yesterday(app, link.id)
     forged = genuine[:-4] + ("AAAA" if not genuine.endswith("AAAA") else "BBBB")
     from survey_app.links import tickets
 
     other_key = tickets.issue("not-this-server's-secret", link.id)
     items = [
         record(link_ticket=forged),
-        record(link_ticket=ticket(app, other.id, hours=3)),  # another link's
+        record(link_ticket=ticket(app, other.id, days=2)),  # another link's
         record(link_ticket=other_key),
         record(link_ticket={"l": link.id, "t": 0}),
         record(),  # none at all
@@ -167,17 +172,39 @@ def test_a_forged_or_foreign_ticket_is_refused_once_closed(app, client, db):
     assert count(db, link.id) == 1
 
 
-def test_a_record_refused_by_a_closed_link_says_why_and_the_rest_is_stored(app, client, db):
+def test_a_record_an_expired_link_cannot_take_is_refused_alone_and_says_why(app, client, db):
+    link = make_link(app)
+    opened = ticket(app, link.id, days=2)
+    expired_yesterday(app, link.id)
+    before, after = record(link_ticket=opened), record(link_ticket=ticket(app, link.id, minutes=10))
+    response = sync(client, link.token, [before, after], headers={"Accept-Language": "sw"})
+    assert statuses(response) == ["stored", "refused"]
+    refused = response.json["results"][1]
+    assert refused == {
+        "id": after["id"],
+        "status": "refused",
+        "reason": "link_closed",
+        "message": refused["message"],
+    }
+    assert "muda wa kujibu umekwisha" in refused["message"]  # Swahili: the survey speaks it
+    assert count(db, link.id) == 1
+
+
+def test_a_record_a_paused_link_cannot_take_refuses_the_batch_to_be_sent_again(app, client, db):
+    """A pause can end, so this is no "never": 403, nothing stored, the phone retries later."""
     link = make_link(app)
     opened = ticket(app, link.id, hours=2)
     set_link(app, link.id, state="paused", state_changed_at=ago(hours=1))
     before, after = record(link_ticket=opened), record(link_ticket=ticket(app, link.id, minutes=10))
     response = sync(client, link.token, [before, after], headers={"Accept-Language": "sw"})
-    assert statuses(response) == ["stored", "refused"]
-    refused = response.json["results"][1]
-    assert refused["id"] == after["id"] and refused["reason"] == "link_closed"
-    assert "imesimamishwa" in refused["message"]  # Swahili: the survey speaks it
-    assert count(db, link.id) == 1
+    assert response.status_code == 403
+    assert response.json["errors"]["link"] == ["paused"]
+    assert list(response.json["errors"]["refused"]) == [after["id"]]
+    assert "imesimamishwa" in response.json["error"]  # Swahili: the survey speaks it
+    assert count(db) == 0  # the phone keeps both, and sends the first again on its own
+    assert statuses(sync(client, link.token, [before])) == ["stored"]
+    set_link(app, link.id, state="active", state_changed_at=ago(seconds=1))  # resumed
+    assert statuses(sync(client, link.token, [after])) == ["stored"]
 
 
 def test_records_made_before_expiry_are_accepted_after_it(app, client, db):
@@ -197,7 +224,8 @@ def test_a_stale_ticket_vouches_for_nothing(app, client, db):
     link = make_link(app)
     old = ticket(app, link.id, days=app.config["LINK_TICKET_DAYS"] + 1)
     change_state(db, link.id, "pause", None)
-    assert statuses(sync(client, link.token, [record(link_ticket=old)])) == ["refused"]
+    refused = sync(client, link.token, [record(link_ticket=old)])
+    assert refused.status_code == 403 and count(db) == 0
 
 
 def test_an_open_link_takes_records_without_a_ticket(app, client, db):

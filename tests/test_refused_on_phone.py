@@ -123,7 +123,7 @@ def test_a_refused_record_stays_on_the_phone_marked_and_is_not_sent_again(
     # "Sync now" (which retries records with other problems) never sends it again.
     assert double.sent.count(refused_id) == 1
     page.click("#sync-now")
-    page.wait_for_function("!document.getElementById('sync-now').disabled")
+    page.wait_for_function("() => !document.getElementById('sync-now').disabled")
     page.reload()
     page.locator(f"[data-refused='{refused_id}']").wait_for()
     assert double.sent.count(refused_id) == 1

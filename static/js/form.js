@@ -38,6 +38,7 @@ import {
   storageInfo,
   user,
 } from './offline.js';
+import { clearErrorsWhenAnswered, describe, sectionNavigation, showConnection } from './formhelp.js';
 import { addRepeatInstance, fieldId, readAnswers, restore, snapshot } from './formread.js';
 import { t, tn } from './i18n.js';
 
@@ -157,6 +158,7 @@ async function start(form) {
   if (!form.dataset.linkTicket && record && record.meta.link_ticket) form.dataset.linkTicket = record.meta.link_ticket;
   field('_id').value = id;
   field('_started_at').value = startedAt;
+  sectionNavigation(form, () => field('_id').value);
   if (record) {
     restore(form, record.fields || []);
     form.dispatchEvent(new CustomEvent('survey:restored', { detail: { id } }));
@@ -178,6 +180,9 @@ async function start(form) {
     updateText: publicForm ? pub.pt('update_ready') : null,
   });
   attachOptionalLogic(saver);
+  attachCaptureWidgets(store, saver);
+  clearErrorsWhenAnswered(form);
+  showConnection(form);
   startAutoSync();
   if (publicForm) {
     keepLinkPages();
@@ -220,11 +225,12 @@ function buildRecord(id, startedAt) {
     id,
     survey: form.dataset.survey,
     version: form.dataset.version,
-    title: (document.querySelector('h1') || {}).textContent || form.dataset.survey,
+    title: titled((document.querySelector('h1') || {}).textContent || form.dataset.survey),
     lang: form.dataset.lang,
     data: readAnswers(form, { calculations: true }),
     fields: snapshot(form),
     sync_url: form.dataset.syncUrl || undefined, // a public link's own endpoint (never sent)
+    files: fileNames(), // kept in the 'files' store; the record goes once they are all sent
     meta: {
       started_at: startedAt,
       device_id: form.dataset.linkToken ? null : deviceId(), // anonymous: no phone id at all
@@ -233,6 +239,13 @@ function buildRecord(id, startedAt) {
       account: user,
     },
   };
+}
+
+/* The form's title and what tells this record apart (date, venue, ward...): the lists of
+   drafts, records waiting and records sent show it after days offline. */
+function titled(title) {
+  const summary = describe(form);
+  return summary ? `${title.trim()} — ${summary}` : title;
 }
 
 /* Saves one change at a time, and again if more came in meanwhile: never a lost change,
@@ -354,6 +367,31 @@ function attachOptionalLogic(saver) {
     });
 }
 
+/* Photos, recordings, signatures, barcodes, locations: their code is loaded only when
+   this form has such a question (capture/index.js loads each kind's own module). */
+function attachCaptureWidgets(store, saver) {
+  if (!form.querySelector('[data-capture]')) return;
+  import('./capture/index.js')
+    .then((module) =>
+      module.attachCapture(form, {
+        store: Promise.resolve(store),
+        recordId: () => field('_id').value,
+        anonymous: Boolean(form.dataset.linkToken),
+        onChange: () => saver.change(),
+      }),
+    )
+    .catch(() => {
+      /* without the widgets the pickers and text boxes still work */
+    });
+}
+
+/* The names of the files the answers hold (questions that apply only). */
+function fileNames() {
+  return [...form.querySelectorAll('input[data-file-answer]')]
+    .filter((input) => !input.disabled && input.value)
+    .map((input) => input.value);
+}
+
 /* ---- finalising ---- */
 
 function visible(element) {
@@ -362,7 +400,8 @@ function visible(element) {
 
 function answered(wrapper) {
   for (const input of wrapper.querySelectorAll('input, textarea, select')) {
-    if (input.disabled || input.type === 'hidden' || input.name.endsWith('_other')) continue;
+    if (input.disabled || input.name.endsWith('_other')) continue;
+    if (input.type === 'hidden' && !input.hasAttribute('data-file-answer')) continue;
     if (input.type === 'radio' || input.type === 'checkbox') {
       if (input.checked) return true;
     } else if (input.value.trim() !== '') {
@@ -465,6 +504,7 @@ async function finalise(store, saver, id) {
     HTMLFormElement.prototype.submit.call(form); // the no-JavaScript path, online
     return;
   }
+  if (self.SurveyUpload) await self.SurveyUpload.prune(store, id, record.files).catch(() => {}); // replaced photos
   history.replaceState(history.state, '', draftUrl(id, false));
   const update = confirmFinalised(store, id);
   requestSync().then(update, update);

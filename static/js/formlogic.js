@@ -25,6 +25,7 @@
  * - validate() returns {key: [message]} for required answers, types and constraints.
  */
 import { evaluate, toString, truthy } from './expressions.js';
+import { beforeRemoving, offerUndo } from './formhelp.js';
 import { fieldId, instanceFromTemplate } from './formread.js';
 import { t } from './i18n.js';
 
@@ -189,7 +190,12 @@ class FormLogic {
       const remove = event.target.closest && event.target.closest('[data-remove-repeat]');
       if (remove && form.contains(remove)) {
         event.preventDefault();
+        // Ask first: the entry's answers go with it; then offer to put it back.
+        if (!window.confirm(t('Remove this entry and its answers?'))) return;
+        const fieldset = remove.closest('fieldset[data-type="repeat"]');
+        const before = beforeRemoving(form);
         this.removeInstance(remove.closest('.repeat-item'));
+        offerUndo(form, before, fieldset.querySelector(':scope > [data-add-repeat]') || fieldset);
       }
     });
   }

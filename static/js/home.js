@@ -146,13 +146,20 @@ async function render(store) {
 
 async function renderStorage() {
   const info = await storageInfo();
+  const files = await openStore()
+    .then((store) => self.SurveyUpload.usage(store))
+    .catch(() => ({ count: 0, bytes: 0 }));
   const kept =
     info.persisted === true
       ? t('Kept: the browser will not clear it to make space.')
       : t('Not guaranteed: the browser may clear it if the phone runs out of space. Send records, or save a backup file, often.');
   const used = info.usage === null ? '' : ' ' + t('{used} used of {quota}.', { used: bytes(info.usage), quota: bytes(info.quota) });
   const target = document.getElementById('storage-state');
-  target.textContent = kept + used;
+  const photos = files.count
+    ? ' ' + tn(files.count, '1 photo or recording ({size}) waits with its record.', '{n} photos and recordings ({size}) wait with their records.', { size: bytes(files.bytes) })
+    : '';
+  target.textContent = kept + used + photos;
+  target.dataset.files = String(files.count);
   target.dataset.persisted = String(info.persisted);
 }
 

@@ -8,6 +8,7 @@
  * here and, through the Web Locks API in sync-core.js, across tabs and the worker.
  */
 import './store-core.js';
+import './upload-core.js';
 import './sync-core.js';
 import { t, tn } from './i18n.js';
 
@@ -217,6 +218,7 @@ export async function saveBackup() {
     submissions: outbox.map(SurveySync.payloadOf),
     refused: Object.fromEntries(outbox.filter((r) => r.refused).map((r) => [r.id, r.refused])),
     drafts: drafts.map(SurveySync.payloadOf),
+    files: await backupFiles(store, [...outbox, ...drafts]), // photos and recordings, base64
   };
   const blob = new Blob([JSON.stringify(file, null, 1)], { type: 'application/json' });
   const link = document.createElement('a');
@@ -228,6 +230,29 @@ export async function saveBackup() {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 60000);
   return { submissions: outbox.length, drafts: drafts.length };
+}
+
+/* The files the records name, each with its bytes in base64 (the server checks the hash). */
+async function backupFiles(store, records) {
+  const files = [];
+  for (const record of records) {
+    const names = new Set(record.files || []);
+    if (!names.size) continue;
+    for (const entry of await self.SurveyUpload.filesOf(store, record.id)) {
+      if (!names.has(entry.name)) continue;
+      files.push({ record: record.id, name: entry.name, sha256: entry.sha256, type: entry.type, data: await base64(entry.blob) });
+    }
+  }
+  return files;
+}
+
+function base64(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(',', 2)[1] || '');
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
 }
 
 /* ---- words ---- */

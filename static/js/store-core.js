@@ -12,7 +12,8 @@
  * A record: {id (UUID made by the phone, never changed), state: 'draft'|'outbox'|'sent',
  * survey, version, title, lang, data (the sync API's answers), fields (the form's raw
  * name/value pairs, to restore it), meta {started_at, finalized_at, device_id,
- * app_version, account}, created_at, updated_at, problem?, refused?, sent_at?, status?}.
+ * app_version, account}, created_at, updated_at, problem?, refused?, sent_at?, status?,
+ * files? (names of its files, which live in the 'files' store: see upload-core.js)}.
  *
  * `refused` ({reason, message, at}) marks an outbox record the server answered `refused`:
  * it will never take it, so it is not sent again, but it stays on the phone (shown, and in
@@ -21,7 +22,7 @@
 (function (scope) {
   'use strict';
 
-  const DB_VERSION = 1;
+  const DB_VERSION = 2; // 2: the 'files' store (a record's photos and recordings, upload-core.js)
   const SENT_KEEP = 30; // recently sent records shown on the home screen (answers dropped)
   const SENT_KEEP_MS = 14 * 24 * 3600 * 1000;
   const ACK_STATUSES = ['stored', 'duplicate', 'conflict', 'quarantined'];
@@ -286,9 +287,15 @@
       }
       request.onupgradeneeded = () => {
         const db = request.result;
-        const records = db.createObjectStore('records', { keyPath: 'id' });
-        records.createIndex('state', 'state');
-        db.createObjectStore('kv');
+        if (!db.objectStoreNames.contains('records')) {
+          const records = db.createObjectStore('records', { keyPath: 'id' });
+          records.createIndex('state', 'state');
+          db.createObjectStore('kv');
+        }
+        if (!db.objectStoreNames.contains('files')) {
+          // A record's files as Blobs, keyed "<record id>/<name>", beside their record.
+          db.createObjectStore('files', { keyPath: 'key' }).createIndex('record', 'record');
+        }
       };
       request.onsuccess = () => {
         const db = request.result;

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 
 from .. import storedjson
+from ..attachments.media import shown_files
 from ..auth.access import STAFF, access
 from ..db import get_db
 from ..errors import BadRequest, NotFound
@@ -89,7 +90,7 @@ def submissions():
         "rows": [],
         "total": 0,
         "filters": None,
-        "formats": list(FORMATS),
+        "formats": [name for name, fmt in FORMATS.items() if not fmt.binary],
         "states": STATE_LABELS,
     }
     status = 200
@@ -165,6 +166,7 @@ def submission(submission_id: str):
         history=history_rows,
         corrections=corrections(db, submission_id),
         conflicts=copies,
+        files=shown_files(db, submission_id),
         review_form=ReviewForm(state=record["review_state"]),
         states=STATE_LABELS,
     )

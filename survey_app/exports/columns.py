@@ -2,7 +2,8 @@
 
 Column names follow KoboToolbox/ODK: group path joined by ``/`` (``session_details/district``);
 a select-multiple gets its space-separated column, then one 0/1 column per choice
-(``concerns_raised/concerns/jobs``); a geopoint gets its text plus ``/lat`` and ``/lon``.
+(``concerns_raised/concerns/jobs``); a geopoint gets its text plus ``/lat`` and ``/lon``;
+a photo, recording or file gets its path inside the media zip (``media/<record id>/<name>``).
 In flat formats a repeat is one JSON column; XLSX gives each repeat its own sheet.
 
 ``row_builder`` turns one record's answers into cells. It runs once per cell of every
@@ -19,7 +20,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from ..attachments.media import zip_path
 from ..surveys.registry import get_definition, list_versions
+from ..surveys.schema import FILE_TYPES
 from .formulas import spreadsheet_safe
 
 META_COLUMNS = [
@@ -32,16 +35,16 @@ META_COLUMNS = [
     "_review_state",
     "_has_conflict",
 ]
-SKIP_TYPES = {"group", "note", "image", "audio"}
+SKIP_TYPES = {"group", "note"}
 
-VALUE, SELECT_ONE, MULTI, CHOICE, GEO, GEO_PART, JSON = range(7)
+VALUE, SELECT_ONE, MULTI, CHOICE, GEO, GEO_PART, JSON, FILE = range(8)
 
 
 @dataclass
 class Column:
     header: str
     name: str  # the question's name in the data
-    kind: str  # "value", "choice", "multi", "json", "geopoint"
+    kind: str  # "value", "choice", "multi", "json", "geopoint", "file"
     choice: str | None = None
     part: str | None = None
     qtype: str = ""
@@ -91,6 +94,8 @@ def columns_for(questions: list[dict], definition: dict, path: str = "") -> list
             columns += [
                 Column(f"{header}/{part}", name, "geopoint", part=part, qtype=kind) for part in ("lat", "lon")
             ]
+        elif kind in FILE_TYPES:
+            columns.append(Column(header, name, "file", qtype=kind))
         elif kind == "select_one":
             labels = _choice_labels(question, definition)
             columns.append(Column(header, name, "value", qtype=kind, labels=labels))
@@ -181,6 +186,8 @@ def row_builder(
             plan.append((GEO_PART, c.name, c.part) if c.part else (GEO, c.name, None))
         elif c.kind == "json":
             plan.append((JSON, c.name, None))
+        elif c.kind == "file":
+            plan.append((FILE, c.name, None))
         elif c.labels and language:
             plan.append((SELECT_ONE, c.name, c.labels))
         else:
@@ -189,7 +196,8 @@ def row_builder(
     def text(value: str) -> str:
         return spreadsheet_safe(value) if safe else value
 
-    def build(data: Any) -> list[Any]:
+    def build(data: Any, record_id: str = "") -> list[Any]:
+        """``record_id`` places a file answer in the media zip (``media/<id>/<name>``)."""
         get = data.get if isinstance(data, dict) else {}.get
         out: list[Any] = []
         append = out.append
@@ -218,6 +226,8 @@ def row_builder(
                     append(text("; ".join(str(_label(extra, v, language, default_language)) for v in value)))
             elif code == SELECT_ONE:
                 append(text(str(_label(extra, value, language, default_language))))
+            elif code == FILE:
+                append(zip_path(record_id, value) if type(value) is str and value else text(str(value)))
             elif code == GEO_PART:
                 append(value.get(extra, "") if type(value) is dict else "")
             elif code == GEO:

@@ -43,7 +43,7 @@ def csv_chunks(db: Database, filters: Filters, language: str | None = None) -> I
     writer.writerow(safe_cells(META_COLUMNS + [c.header for c in columns]))
     loads = load_answers
     for row in matching_rows(db, filters):
-        writer.writerow(safe_cells(meta_cells(row) + build(loads(row[2]))))
+        writer.writerow(safe_cells(meta_cells(row) + build(loads(row[2]), row[0])))
         if buffer.tell() > CHUNK_BYTES:
             yield buffer.getvalue()
             buffer.seek(0)

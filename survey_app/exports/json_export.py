@@ -110,7 +110,7 @@ def geojson_chunks(db: Database, filters: Filters) -> Iterator[str]:
             point = next((g for g in (geometry(data.get(n)) for n in points) if g), None)
             if point is None:
                 continue
-            properties = dict(zip(headers, meta_cells(row) + build(data), strict=True))
+            properties = dict(zip(headers, meta_cells(row) + build(data, row[0]), strict=True))
             feature = {"type": "Feature", "id": row[0], "geometry": point, "properties": properties}
             yield separator + json.dumps(feature, ensure_ascii=False)
             separator = ",\n"

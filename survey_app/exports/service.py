@@ -10,10 +10,12 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlite_utils import Database
 
 from .. import audit
+from ..attachments.media import media_chunks
 from ..db import write_transaction
 from ..errors import BadRequest, NotFound
 from ..review.derived_index import catch_up
@@ -34,6 +36,7 @@ class Format:
     mimetype: str
     chunks: Callable[..., Iterator[str]] | None  # None: written to a file (XLSX)
     labels: bool = False  # whether choice labels may replace codes
+    binary: bool = False  # chunks are bytes, and take the attachments folder (media zip)
 
 
 FORMATS: dict[str, Format] = {
@@ -42,6 +45,7 @@ FORMATS: dict[str, Format] = {
     "json": Format("json", "application/json", json_chunks),
     "ndjson": Format("ndjson", "application/x-ndjson", ndjson_chunks),
     "geojson": Format("geojson", "application/geo+json", geojson_chunks),
+    "media": Format("media", "application/zip", media_chunks, binary=True),
 }
 
 
@@ -54,6 +58,7 @@ class Export:
     language: str | None
     count: int
     snapshot: Snapshot
+    files_root: Path | None = None
 
     def close(self) -> None:
         self.snapshot.close()
@@ -63,6 +68,9 @@ class Export:
         try:
             if self.fmt.chunks is None:
                 yield from self._xlsx_bytes()
+                return
+            if self.fmt.binary:
+                yield from self.fmt.chunks(self.snapshot.db, self.filters, self.files_root)
                 return
             if self.fmt.labels:
                 parts = self.fmt.chunks(self.snapshot.db, self.filters, self.language)
@@ -112,6 +120,7 @@ def prepare(
     fmt_name: str,
     args: Mapping[str, str],
     timeout_ms: int = 5000,
+    files_root: Path | None = None,
 ) -> Export:
     """Check everything, then open the snapshot and count what it will hold."""
     if current_version(db, survey_id) is None:
@@ -134,7 +143,7 @@ def prepare(
             f"{count} records do not fit in one XLSX sheet; narrow the filters or export CSV.",
             {"format": ["too many rows for XLSX"]},
         )
-    return Export(fmt, filters, language, count, snapshot)
+    return Export(fmt, filters, language, count, snapshot, files_root)
 
 
 def audit_export(db: Database, actor_id: int | None, export: Export, via: str, **extra) -> None:

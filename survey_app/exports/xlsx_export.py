@@ -101,7 +101,7 @@ def write_xlsx(db: Database, filters: Filters, path: str, language: str | None =
         if written + 1 >= EXCEL_MAX_ROWS:
             break
         data = load_answers(row[2])
-        cells = build(data)
+        cells = build(data, row[0])
         for index in count_at:
             entries = data.get(columns[index].name) if isinstance(data, dict) else None
             cells[index] = len(entries) if isinstance(entries, list) else cells[index]
@@ -117,7 +117,7 @@ def write_xlsx(db: Database, filters: Filters, path: str, language: str | None =
             for index, item in enumerate(items, start=1):
                 if next_row >= EXCEL_MAX_ROWS:
                     break
-                _write(sheet, next_row, [row[0], index] + build_entry(item))
+                _write(sheet, next_row, [row[0], index] + build_entry(item, row[0]))
                 next_row += 1
             entry[3] = next_row
     headers, rows = codebook(db, survey_id)

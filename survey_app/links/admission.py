@@ -9,15 +9,19 @@ opened while the link was open, and a phone may then be offline for days. The ph
 allowed record, inside a batch too: a record beyond the cap is judged as arriving after
 the link filled, so ``max_submissions`` is a soft cap only for pages opened before it filled.
 
-Refusals come in two kinds:
+Refusals come in two kinds, by whether they can end:
 
-* whole batch (403, nothing stored): a record for another survey, or a revoked link
-  (revoking is what a coordinator does when a link leaked: the token is no credential any
-  more). Exact replays of records the server already holds are still answered
-  ``duplicate`` when a batch holds nothing else, so a phone can let go of them.
-* one record (item status ``refused``, reason ``link_closed``): a record a closed link
-  cannot take. The rest of the batch is stored; the phone keeps the refused record, shows
-  why and puts it in its backup file for a coordinator.
+* one record (item status ``refused``, reason ``link_closed``): a record an expired or full
+  link cannot take. Neither ends (a link's expiry is fixed, and a full link stays full),
+  so this is the contract's "never": the rest of the batch is stored, the phone keeps the
+  refused record, shows why, never sends it again and puts it in its backup file.
+* whole batch (403, nothing stored, ``errors.refused`` naming the records): a record for
+  another survey; a revoked link (revoking is what a coordinator does when a link leaked:
+  the token is no credential any more); and a record a *paused* link cannot take, because
+  a pause can end: the phone keeps those records, sends the rest again, and retries them
+  (*Send now*) after the link is resumed. Exact replays of records the server already
+  holds are still answered ``duplicate`` when a batch holds nothing else, so a phone can
+  let go of them.
 
 Anonymous records keep no device identifier: of ``meta`` only the keys below survive, and
 the ticket is checked, then dropped with the rest.
@@ -45,7 +49,7 @@ TICKET_KEY = "link_ticket"
 class Refusal:
     index: int
     id: str
-    reason: str  # "wrong_survey", "revoked" or "link_closed"
+    reason: str  # batch: "wrong_survey", "revoked", "paused"; one record: "link_closed"
     message: str
 
 
@@ -121,10 +125,15 @@ def admit(
             secret, ticket_of(item), link.id, closing.closed_at, ticket_days, now
         ):
             message = text(f"closed_{closing.reason}", language) + " " + text("late_refused", language)
-            admission.item_refused.append(Refusal(index, item["id"], "link_closed", message))
+            if closing.reason == "paused":
+                admission.batch_refused.append(Refusal(index, item["id"], "paused", message))
+            else:
+                admission.item_refused.append(Refusal(index, item["id"], "link_closed", message))
             continue
         if item["id"] not in stored:
             taken += 1
+    if admission.batch_refused:  # a pause may end: those records are to be sent again
+        return Admission(batch_refused=admission.batch_refused)
     return admission
 
 

@@ -5,19 +5,20 @@
 ``parse_batch`` and ``ingest``. The token authorises that one survey only; it reads
 nothing but its own survey's definition (which the public form shows anyway).
 
-Refusals (see ``admission.py``): a record for another survey, or a revoked link, makes the
-whole batch a 403 with nothing stored (the token is no credential for it), and
-``errors.refused`` says which records and why. A record a closed link cannot take (no
-ticket from before it closed), or a copy of a record that is not this link's, is one
-item ``refused`` with a reason and a message in the survey's language; the rest of the
-batch is stored. Either way the phone keeps what was refused, can tell the person, and can
-put it in a backup file for a coordinator to import.
+Refusals (see ``admission.py``): a record for another survey, a revoked link, or a record
+a paused link cannot take (a pause can end) makes the whole batch a 403 with nothing
+stored, and ``errors.refused`` says which records and why. A record an expired or full
+link cannot take (no ticket from before it closed), or a copy of a record that is not
+this link's, is one item ``refused`` with a reason and a message in the survey's
+language; the rest of the batch is stored. Either way the phone keeps what was refused,
+can tell the person, and can put it in a backup file for a coordinator to import.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ..attachments.media import with_missing_files
 from ..auth.access import ANYONE, access
 from ..db import get_db
 from ..errors import Forbidden, NotFound, error_response
@@ -86,6 +87,7 @@ def submissions(token: str):
         refused(item["id"], skipped[i].reason, skipped[i].message) if i in skipped else next(answers)
         for i, item in enumerate(items)
     ]
+    results = with_missing_files(get_db(), taken, results)
     return jsonify({"ok": True, "results": results})
 
 

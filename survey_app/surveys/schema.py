@@ -12,6 +12,7 @@ from typing import Any
 
 from marshmallow import (
     EXCLUDE,
+    RAISE,
     Schema,
     ValidationError,
     fields,
@@ -36,7 +37,15 @@ INPUT_TYPES = {
     "geopoint",
     "image",
     "audio",
+    "video",
+    "file",
+    "barcode",
+    "geotrace",
+    "geoshape",
 }
+# Questions answered with a file: the answer is the file's name, the bytes are uploaded
+# separately (survey_app/attachments). Signatures and drawings are images (appearance).
+FILE_TYPES = {"image", "audio", "video", "file"}
 DISPLAY_TYPES = {"note"}
 COMPUTED_TYPES = {"calculate"}
 METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}
@@ -75,6 +84,20 @@ class RangeSchema(Schema):
     step = fields.Float(load_default=1, validate=validate.Range(min=0, min_inclusive=False))
 
 
+class RegistrySchema(Schema):
+    """A repeat's declaration that each instance names an organisation or network
+    (docs/action-plans.md): which of its questions hold the name, type, what it does and
+    whether it could partner. Only ``name`` is required."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=validate.Regexp(NAME))
+    type = fields.String(validate=validate.Regexp(NAME))
+    does = fields.String(validate=validate.Regexp(NAME))
+    partner = fields.String(validate=validate.Regexp(NAME))
+
+
 class QuestionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -101,11 +124,16 @@ class QuestionSchema(Schema):
     calculation = fields.String()
     choice_filter = fields.String()
     repeat_count = fields.String()
+    max_pixels = fields.Integer(validate=validate.Range(min=64, max=20000))  # images: longest side
+    max_bytes = fields.Integer(validate=validate.Range(min=1))  # video and file: largest file
     questions = fields.List(fields.Nested(lambda: QuestionSchema()))
+    registry = fields.Nested(RegistrySchema)
 
     @validates_schema
     def check_shape(self, data: dict, **kwargs) -> None:
         kind = data["type"]
+        if "registry" in data:
+            _check_registry(data)
         if kind in SELECT_TYPES and not data.get("choices"):
             raise ValidationError("A select question needs a choice list.", "choices")
         if kind in CONTAINER_TYPES and not data.get("questions"):
@@ -147,6 +175,15 @@ class DefinitionSchema(Schema):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+def _check_registry(question: dict) -> None:
+    if question["type"] != "repeat":
+        raise ValidationError("Only a repeat can feed the registry.", "registry")
+    children = {child["name"] for child in question.get("questions") or []}
+    missing = sorted(n for n in question["registry"].values() if n not in children)
+    if missing:
+        raise ValidationError(f"Not questions of this repeat: {', '.join(missing)}.", "registry")
 
 
 def walk(questions: list[dict]):

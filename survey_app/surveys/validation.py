@@ -23,6 +23,7 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
+from ..attachments.model import valid_name
 from ..engine.expressions import to_string
 from ..engine.logic import (
     Clock,
@@ -34,7 +35,7 @@ from ..engine.logic import (
     repeat_target,
     same_calculated,
 )
-from .schema import METADATA_TYPES, SELECT_TYPES, walk
+from .schema import FILE_TYPES, METADATA_TYPES, SELECT_TYPES, walk
 
 Errors = dict[str, list[str]]
 log = logging.getLogger(__name__)
@@ -74,7 +75,11 @@ def _too_large(value: Any) -> bool:
 def _check_value(definition: dict, question: dict, value: Any, allowed: set[str] | None = None) -> str | None:
     """Return what is wrong with one non-blank answer, or None."""
     kind = question["type"]
-    if kind in ("text", "image", "audio", *METADATA_TYPES):
+    if kind in FILE_TYPES:
+        if not isinstance(value, str) or not valid_name(value):
+            return "Must be a file name (letters, digits, '.', '_', '-')."
+        return None
+    if kind in ("text", "barcode", *METADATA_TYPES):
         if not isinstance(value, str):
             return "Must be text."
         if kind == "text":
@@ -137,6 +142,8 @@ def _check_value(definition: dict, question: dict, value: Any, allowed: set[str]
         return None if value == "OK" else 'Must be "OK".'
     if kind == "geopoint":
         return _check_geopoint(value)
+    if kind in ("geotrace", "geoshape"):
+        return _check_geotrace(value, kind)
     if kind == "calculate":
         return None if isinstance(value, str | int | float | bool) else "Must be a single value."
     if kind == "note":
@@ -179,6 +186,18 @@ def _check_geopoint(value: Any) -> str | None:
         return "Location values must be numbers."
     if not (-90 <= value["lat"] <= 90 and -180 <= value["lon"] <= 180):
         return "Latitude or longitude out of range."
+    return None
+
+
+def _check_geotrace(value: Any, kind: str) -> str | None:
+    """A line or shape walked point by point: a list of locations (a shape closes itself)."""
+    least = 3 if kind == "geoshape" else 2
+    if not isinstance(value, list) or len(value) < least:
+        return f"Must be a list of at least {least} locations."
+    for point in value:
+        problem = _check_geopoint(point)
+        if problem:
+            return problem
     return None
 
 

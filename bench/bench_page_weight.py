@@ -152,7 +152,7 @@ def visit(playwright, base: str, counter, extra_args=()) -> tuple[list, list, li
     page.fill("#password", PASSWORD)
     page.click("#submit")
     page.wait_for_url(f"**{FORM}")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)  # let the last log lines land
     first = counter.take()

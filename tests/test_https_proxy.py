@@ -173,14 +173,14 @@ def test_chromium_through_https_signs_in_works_offline_and_syncs(
         page.click("[data-finalise]")
         page.wait_for_selector("#finalised")
         page.goto("/")
-        page.wait_for_function("document.querySelector('[data-count=outbox]').textContent === '1'")
+        page.wait_for_function("() => document.querySelector('[data-count=outbox]').textContent === '1'")
         database = tmp_path / "site" / "field.db"
         db = connect(str(database))
         try:
             assert database_ids(db) == []
             context.set_offline(False)
             page.click("#sync-now")
-            page.wait_for_function("document.querySelector('[data-count=sent]').textContent === '1'")
+            page.wait_for_function("() => document.querySelector('[data-count=sent]').textContent === '1'")
             wait_until(lambda: database_ids(db) == [record_id], message="the record on the server")
         finally:
             db.close()

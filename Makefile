@@ -7,8 +7,8 @@ run:            ## install, create the database with demo accounts, serve on 127
 test:           ## install test dependencies (incl. Debian's chromium) and run the whole suite
 	./scripts/test.sh
 
-test-fast:      ## every test but the browser ones (quick, while working)
-	.venv/bin/pytest -q -m 'not browser'
+test-fast:      ## every test but the slow and browser ones (quick, while working)
+	.venv/bin/pytest -q -p no:cacheprovider -m "not slow and not browser"
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -20,3 +20,7 @@ logger_class = "survey_app.accesslog.RedactedAccessLogger"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 preload_app = False  # no database connection is opened before the fork
+# gunicorn >= 25 opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl):
+# two instances on a machine (tests, a second programme) would take it from each other, and
+# nothing here uses it.
+control_socket_disable = True

@@ -252,7 +252,7 @@ function offlinePage() {
   const html =
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-    '<title>Offline</title><link rel="stylesheet" href="/static/css/app.css"></head>' +
+    '<title>Offline</title><link rel="stylesheet" href="/static/r/' + RELEASE + '/css/app.css"></head>' +
     '<body data-user=""><main id="main"><h1>You are offline</h1>' +
     '<p>This page was not saved on the phone. Your drafts and outbox are safe.</p>' +
     '<p><a class="button primary" href="/">Home</a></p></main></body></html>';

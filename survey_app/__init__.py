@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
+from .paths import STATIC_DIR  # noqa: F401  (re-exported: the checkout's static/ or the wheel's)
+
 __version__ = "0.1.0"
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -23,15 +23,14 @@ log = logging.getLogger(__name__)
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; ``test_config`` overrides settings (tests use their own files)."""
-    from . import accesslog, db, errors, headers, templating
+    from . import accesslog, assets, db, errors, headers, serving, templating
     from .auth.loaders import init_app as init_auth
     from .settings import load_settings
 
     app = Flask(
         __name__,
         instance_relative_config=True,
-        static_folder=str(STATIC_DIR),
-        static_url_path="/static",
+        static_folder=None,  # survey_app/assets.py serves static/ (release URLs, caching)
     )
     app.config.from_mapping(load_settings(app.instance_path))
     if test_config:
@@ -53,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     db.init_app(app)
+    assets.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
     init_auth(app)
@@ -95,6 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             csrf.protect()
 
     _register_blueprints(app)
+    serving.init_app(app)  # body-read timeout, and proxy headers only from trusted proxies
     return app
 
 

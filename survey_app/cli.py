@@ -171,14 +171,86 @@ def serve(host: str, port: int, workers: int | None) -> None:
     app, db = _db()
     run_migrations(db)
     db.close()  # no connection may be open when gunicorn forks
-    config = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+    from .paths import GUNICORN_CONFIG as config
+
     # Run gunicorn from this interpreter: the venv's bin/ need not be on PATH.
     args = [sys.executable, "-m", "gunicorn", "-c", str(config), "--bind", f"{host}:{port}"]
     if workers:
         args += ["--workers", str(workers)]
     click.echo(f"Serving on http://{host}:{port}/  (database {app.config['DATABASE']})")
+    if app.config["BASE_URL"]:  # behind a proxy: the address phones and printed links use
+        click.echo(f"Public URL: {app.config['BASE_URL'].rstrip('/')}/")
+    if app.config["TRUSTED_PROXIES"]:
+        click.echo(f"Trusting X-Forwarded-For/-Proto from {app.config['TRUSTED_PROXIES']} proxy(ies)")
     sys.stdout.flush()
     os.execvp(args[0], [*args, "survey_app.wsgi:app"])
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the live database to PATH (consistent while phones sync), then integrity-check it."""
+    from .backup import BackupError, backup
+
+    app = create_app()
+    try:
+        copied = backup(app.config["DATABASE"], path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    from .doctor import note_backup
+
+    note_backup(app.config["DATABASE"], copied.path, copied.submissions)  # for survey-app doctor
+    click.echo(
+        f"Backed up {app.config['DATABASE']} to {copied.path}: {copied.submissions} submissions,"
+        f" {copied.bytes / 1e6:.1f} MB, integrity ok, {copied.seconds:.1f} s."
+    )
+
+
+@main.command("doctor")
+def doctor_command() -> None:
+    """Check the deployment (secret, TLS, disk, SQLite, backups, rate limits); exit 1 on a problem."""
+    from .doctor import run_checks
+
+    app = create_app()
+    findings = run_checks(app.config, Path(app.instance_path))
+    for finding in findings:
+        if finding.ok and finding.fix:  # worth knowing, nothing to do today
+            click.echo(f"note     {finding.what}")
+            click.echo(f"  later: {finding.fix}")
+        elif finding.ok:
+            click.echo(f"ok       {finding.what}")
+        else:
+            click.echo(f"PROBLEM  {finding.what}")
+            click.echo(f"  fix:   {finding.fix}")
+    problems = sum(not f.ok for f in findings)
+    click.echo(f"{problems} problem(s)." if problems else "No problems found.")
+    if problems:
+        sys.exit(1)
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that holds data (a copy of it is kept).")
+def restore_command(path: Path, force: bool) -> None:
+    """Restore the database from the backup PATH, then apply pending migrations."""
+    from .backup import BackupError, restore
+    from .db import connect
+    from .migrate import migrate as run_migrations
+
+    app = create_app()
+    try:
+        restored, kept = restore(path, app.config["DATABASE"], force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if kept:
+        click.echo(f"The database it replaced is kept as {kept}")
+    db = connect(app.config["DATABASE"])
+    try:
+        applied = run_migrations(db)
+    finally:
+        db.close()
+    click.echo(f"Restored {path} to {restored.path}: {restored.submissions} submissions, integrity ok.")
+    click.echo("Migrations applied: " + (", ".join(applied) if applied else "none (the backup was current)"))
 
 
 @main.command("create-link")

@@ -16,6 +16,10 @@ from collections.abc import Iterator
 from flask import Flask, current_app, g
 from sqlite_utils import Database
 
+# After a checkpoint has copied the whole WAL back, the next writer starts it over and cuts the
+# file down to this size: a WAL that a long export let grow to hundreds of MB shrinks again.
+JOURNAL_SIZE_LIMIT = 32 * 1024 * 1024
+
 
 def connect(path: str, busy_timeout_ms: int = 5000) -> Database:
     """Open a database file with the pragmas every connection needs."""
@@ -25,6 +29,7 @@ def connect(path: str, busy_timeout_ms: int = 5000) -> Database:
     db.execute("PRAGMA foreign_keys=ON")
     db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     db.execute("PRAGMA synchronous=FULL")
+    db.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
     return db
 
 

@@ -14,6 +14,9 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .serving import BodyStalled
+from .storage import RETRY_AFTER_SECONDS, is_storage_fault, log_storage_fault
+
 log = logging.getLogger(__name__)
 
 
@@ -58,7 +61,7 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def error_response(message: str, status: int, errors: dict | None = None):
+def error_response(message: str, status: int, errors: dict | None = None, retry_after: int = 5):
     if wants_json():
         response = jsonify({"ok": False, "error": message, "errors": errors or {}, "status": status})
         response.status_code = status
@@ -66,8 +69,16 @@ def error_response(message: str, status: int, errors: dict | None = None):
         html = render_template("error.html", message=message, status=status, errors=errors or {})
         response = make_response(html, status)
     if status == 503:
-        response.headers["Retry-After"] = "5"
+        response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def storage_message() -> str:
+    """What a phone or a person reads when the disk refuses writes (translated when shown)."""
+    return gettext(
+        "The server cannot store anything right now (a storage problem). Nothing was lost:"
+        " keep your records, they will be sent later."
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -94,8 +105,34 @@ def init_app(app: Flask) -> None:
         }
         return error_response(messages.get(exc.code, exc.description), exc.code or 500)
 
+    @app.errorhandler(BodyStalled)
+    def handle_stalled(exc: BodyStalled):
+        response = error_response(
+            gettext("The upload stalled and was cut off. Nothing was lost: it will be sent again."), 408
+        )
+        response.headers["Connection"] = "close"  # the rest of the body never comes
+        return response
+
+    @app.errorhandler(OSError)
+    def handle_os_error(exc: OSError):
+        if is_storage_fault(exc):
+            log_storage_fault(exc, app.config["DATABASE"])
+            return error_response(storage_message(), 503, retry_after=RETRY_AFTER_SECONDS)
+        log.exception("server error")
+        return error_response(gettext("Internal error."), 500)
+
     @app.errorhandler(sqlite3.OperationalError)
     def handle_locked(exc: sqlite3.OperationalError):
+        if is_storage_fault(exc):
+            log_storage_fault(exc, app.config["DATABASE"])
+            return error_response(
+                gettext(
+                    "The server cannot store anything right now (a storage problem). Nothing was lost:"
+                    " keep your records, they will be sent later."
+                ),
+                503,
+                retry_after=RETRY_AFTER_SECONDS,
+            )
         if "locked" in str(exc) or "busy" in str(exc):
             return error_response(gettext("The server is busy. Nothing was lost: try again shortly."), 503)
         log.exception("database error")

@@ -6,8 +6,12 @@
   framing (``frame-ancestors 'none'``: no clickjacking of the review or sign-in pages),
   forms post only here, ``<base>`` is refused.
 * ``X-Content-Type-Options: nosniff``: an uploaded or exported file is never run as script.
-* ``Referrer-Policy: no-referrer``: public-link tokens are in URLs (``/p/<token>``); a
-  link on such a page must not hand the token to another site.
+* ``Referrer-Policy: no-referrer`` on every page whose address holds a public-link token
+  (``/p/<token>...``, ``/api/v1/links/<token>/...``): not even our own pages learn it from a
+  Referer. Elsewhere ``same-origin``: staff pages hold no token in their address, and their
+  form posts must keep their Referer, since over HTTPS flask-wtf refuses a form post without
+  one ("The referrer header is missing"), so ``no-referrer`` there made signing in
+  impossible behind TLS.
 * ``Strict-Transport-Security`` when ``SECURE_COOKIES`` is on (the app is behind TLS).
 * ``Cache-Control: no-store`` on everything a signed-in person sees that the service
   worker does not keep: review pages and exports are not left in the browser's cache of a
@@ -41,6 +45,8 @@ CSP = "; ".join(
     ]
 )
 HSTS = "max-age=31536000"
+# Addresses that carry a public link's token (links/public.py, links/api.py, attachments).
+TOKEN_IN_PATH = re.compile(r"^/(p|api/v1/links)/[^/]+")
 # Pages and definitions the service worker keeps (static/sw.js: KEPT_PAGE, DEFINITION).
 OFFLINE_PAGE = re.compile(
     r"^/(forms/[A-Za-z0-9_-]+|logout|p/[A-Za-z0-9_-]+(/thanks)?)?$"
@@ -57,7 +63,9 @@ def add_security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault(
+        "Referrer-Policy", "no-referrer" if TOKEN_IN_PATH.match(request.path) else "same-origin"
+    )
     headers.setdefault("X-Frame-Options", "DENY")  # for browsers without frame-ancestors
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("SECURE_COOKIES"):

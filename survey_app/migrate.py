@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+from .paths import MIGRATIONS_DIR
 
 
 def load_migrations(folder: Path = MIGRATIONS_DIR) -> Migrations:

@@ -122,7 +122,16 @@ SETTINGS: list[Setting] = [
     Setting(
         "TRUSTED_PROXIES",
         0,
-        "Reverse proxies in front of the app whose X-Forwarded-For is trusted for rate limits.",
+        "Reverse proxies in front of the app (1 behind deploy/'s nginx) whose X-Forwarded-For and"
+        " X-Forwarded-Proto are believed: the client address for rate limits, https for URLs."
+        " 0: nobody's.",
+        int,
+    ),
+    Setting(
+        "BODY_TIMEOUT_SECONDS",
+        20,
+        "A request body that sends nothing for this long is cut off with 408, so stalled uploads"
+        " cannot hold the app server's threads (0: no limit; nginx buffers bodies anyway).",
         int,
     ),
     # XLSForm uploads (survey_app/xlsform/limits.py): bounds checked before pyxform runs.

@@ -148,7 +148,7 @@ def live_server(app):
     server.stop()
 
 
-BROWSER_FIXTURES = {"browser", "page", "context", "phone", "browser_context_args"}
+BROWSER_FIXTURES = {"browser", "browser_type", "page", "context", "phone", "browser_context_args"}
 
 
 def pytest_collection_modifyitems(items):

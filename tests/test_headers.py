@@ -19,7 +19,7 @@ def check_headers(response, url):
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, url
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, url
     assert headers.get("X-Content-Type-Options") == "nosniff", url
-    assert headers.get("Referrer-Policy") == "no-referrer", url
+    assert headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), url  # never to another site
     assert "Strict-Transport-Security" not in headers, "no HSTS without TLS"
 
 
@@ -81,3 +81,14 @@ def test_the_worker_and_the_server_agree_on_the_kept_pages():
     kept = re.search(r"const KEPT_PAGE = /(.+)/;", worker).group(1)
     definition = re.search(r"const DEFINITION = /(.+)/;", worker).group(1)
     assert OFFLINE_PAGE.pattern == f"{kept}|{definition}".replace("\\/", "/")
+
+
+def test_pages_whose_address_holds_a_link_token_send_no_referrer(app, client):
+    """The token is the credential: no Referer carries it anywhere, not even to us."""
+    from support_links import make_link
+
+    link = make_link(app)
+    for url in (f"/p/{link.token}", f"/p/{link.token}/qr.svg", f"/api/v1/links/{link.token}/survey"):
+        response = client.get(url)
+        assert response.headers["Referrer-Policy"] == "no-referrer", url
+    assert client.get("/login").headers["Referrer-Policy"] == "same-origin"  # its posts need a Referer

@@ -61,7 +61,8 @@ def test_anonymous_precache_is_the_shell_only(client):
     body = client.get("/api/v1/offline/precache").json
     assert body["user"] is None and body["pages"] == []
     shell = body["shell"]
-    assert "/static/css/app.css" in shell and "/static/js/form.js" in shell
+    release = body["release"]
+    assert f"/static/r/{release}/css/app.css" in shell and "/static/js/form.js" in shell
     assert "/manifest.webmanifest" in shell
     assert "/static/sw.js" not in shell  # the worker is served at /sw.js, never cached by itself
     assert not [url for url in shell if url.endswith(".png")]  # only an install needs them

@@ -20,13 +20,11 @@ from .model import token_digest
 
 
 def client_address() -> str:
-    """The client's address, trusting ``X-Forwarded-For`` only for the configured proxies."""
-    hops = current_app.config.get("TRUSTED_PROXIES", 0)
-    if hops > 0:
-        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
+    """The client's address; ``X-Forwarded-For`` counts only for the configured proxies.
+
+    ``survey_app/serving.py`` applies ``TRUSTED_PROXIES`` once for the whole app (ProxyFix),
+    so ``remote_addr`` already is the client's address behind a trusted proxy.
+    """
     return request.remote_addr or "unknown"
 
 

@@ -26,6 +26,19 @@ def home():
 @bp.get("/healthz")
 @access(ANYONE)
 def healthz():
-    """Liveness for load balancers: answers only if the database can be read."""
+    """Liveness for load balancers: answers only if the database can be read.
+
+    Names the release (app version and static-files hash) so an operator can see which
+    build a server runs, and the SQLite version (see DESIGN.md on the WAL bug).
+    """
+    from ..offline.release import release_id
+
     get_db().execute("SELECT 1").fetchone()
-    return jsonify({"ok": True, "version": current_app.config["APP_VERSION"], "sqlite": sqlite_version()})
+    return jsonify(
+        {
+            "ok": True,
+            "version": current_app.config["APP_VERSION"],
+            "release": release_id(),
+            "sqlite": sqlite_version(),
+        }
+    )

@@ -136,3 +136,31 @@ def test_serve_starts_gunicorn_and_answers(tmp_path):
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=20)
+
+
+def test_init_after_a_release_that_shipped_other_builtin_content(tmp_path):
+    """A built-in survey whose shipped content changed under the same version number (its
+    file, or the expression compiler) is published as a version of its own: `init` on an
+    older database works, and the old version stays for the records and drafts made on it."""
+    import json
+
+    from survey_app.surveys.registry import (
+        BUILTIN_DIR,
+        current_version,
+        install_builtins,
+        list_versions,
+        publish,
+    )
+
+    db = connect(tmp_path / "old.db")
+    from survey_app.migrate import migrate
+
+    migrate(db)
+    older = json.loads((BUILTIN_DIR / "listening_session.json").read_text(encoding="utf-8"))
+    older["title"] = {key: f"{value} (last year)" for key, value in older["title"].items()}
+    publish(db, older, source="builtin")
+    installed = install_builtins(db)
+    new_version = current_version(db, "listening_session")
+    assert new_version.startswith("1-") and f"listening_session v{new_version}" in installed
+    assert list_versions(db, "listening_session") == ["1", new_version]
+    assert install_builtins(db) == [], "the next init changes nothing"

@@ -7,6 +7,7 @@ against the same few versions.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -106,12 +107,30 @@ def publish(db: Database, raw: dict, source: str, user_id: int | None = None) ->
     return definition, True
 
 
+def content_tag(raw: dict) -> str:
+    """A short name for a definition's compiled content (the same content, the same tag)."""
+    definition = compile_expressions(json.loads(json.dumps(load_definition(raw))))
+    definition.pop("version", None)
+    body = json.dumps(definition, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:8]
+
+
 def install_builtins(db: Database) -> list[str]:
     """Publish the built-in surveys shipped with the app (idempotent)."""
     installed = []
     for survey_id in BUILTIN_IDS:
         raw = json.loads((BUILTIN_DIR / f"{survey_id}.json").read_text(encoding="utf-8"))
-        _, created = publish(db, raw, source="builtin")
+        try:
+            _, created = publish(db, raw, source="builtin")
+        except PublishError as exc:
+            if exc.errors.get("version") != ["already published"]:
+                raise
+            # An older release published this version number with other content (its file
+            # or the expression compiler changed since). Versions never change, so this
+            # release's content becomes a version of its own; records and drafts of the old
+            # one keep validating against it.
+            raw = {**raw, "version": f"{raw['version']}-{content_tag(raw)}"}
+            _, created = publish(db, raw, source="builtin")
         if created:
             installed.append(f"{survey_id} v{raw['version']}")
     return installed

@@ -67,6 +67,25 @@ def init(demo: bool) -> None:
         click.echo("No accounts yet: add one with  survey-app create-user NAME --role admin")
 
 
+@main.command("index")
+def index_command() -> None:
+    """Index every record not indexed yet for the dashboard, filters and search, then stop.
+
+    The server does this in the background; this is for a database filled offline (an
+    import, a restore) or to see how long a backlog takes. Short write transactions:
+    phones can keep syncing meanwhile.
+    """
+    import time
+
+    from .review.derived_index import catch_up, pending_count
+
+    app, db = _db()
+    waiting = pending_count(db)
+    started = time.monotonic()
+    done = catch_up(db)
+    click.echo(f"{done} records indexed in {time.monotonic() - started:.1f} s ({waiting} were waiting).")
+
+
 @main.command("create-user")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "coordinator", "facilitator"]), required=True)

@@ -235,7 +235,7 @@ def test_the_cli_exports_offline_and_is_audited(app, client, sent, db, tmp_path)
             "xlsx",
             "-o",
             str(out),
-            "--district",
+            "--area",
             "likoni",
             "--as",
             "coordinator",

@@ -101,7 +101,7 @@ def test_summary_numbers_match_sql(client, db, loaded, token_for):
         " GROUP BY 1"
     ).fetchall()
     assert sorted(
-        (t["type"], t["mentions"], t["could_partner"]) for t in summary["networks"]["by_type"]
+        (t["type"], t["mentions"], t["partners"]) for t in summary["networks"]["by_type"]
     ) == sorted(networks)
     top = dict((o["name"], o["mentions"]) for o in summary["networks"]["top_organisations"])
     assert top["vijana amani"] == sum(1 for i in loaded if "networks" in i["data"])

@@ -318,7 +318,7 @@ def _networks(
     mentions = partners = 0
     for area, kind, partner, name, count in db.execute(sql, params):
         entry = by_type.setdefault(
-            kind, {"type": kind, "label": labels.choice(type_q, kind), "mentions": 0, "could_partner": 0}
+            kind, {"type": kind, "label": labels.choice(type_q, kind), "mentions": 0, "partners": 0}
         )
         entry["mentions"] += count
         by_area[area] += count
@@ -326,12 +326,12 @@ def _networks(
         if name:
             names[name] += count
         if partner:
-            entry["could_partner"] += count
+            entry["partners"] += count
             partners += count
     top = sorted(names.items(), key=lambda item: (-item[1], item[0]))[:15]
     return {
         "mentions": mentions,
-        "could_partner": partners,
+        "partners": partners,
         "by_type": sorted(by_type.values(), key=lambda e: (-e["mentions"], str(e["type"]))),
         "by_area": [
             {"area": a, "label": labels.choice(area_q, a), "mentions": n}

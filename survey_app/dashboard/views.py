@@ -140,7 +140,7 @@ def _network_charts(net: dict[str, Any]) -> list[Chart]:
             gettext(
                 "Networks and resources mapped (%(mentions)s mentions, %(partners)s could partner)",
                 mentions=net["mentions"],
-                partners=net["could_partner"],
+                partners=net["partners"],
             ),
             bar_chart(
                 [(t["label"], t["mentions"]) for t in net["by_type"]],
@@ -148,7 +148,7 @@ def _network_charts(net: dict[str, Any]) -> list[Chart]:
                 "#56B4E9",
             ),
             [gettext("Type of organisation"), gettext("Mentions"), gettext("Could partner")],
-            [[t["label"], t["mentions"], t["could_partner"]] for t in net["by_type"]],
+            [[t["label"], t["mentions"], t["partners"]] for t in net["by_type"]],
         ),
         Chart(
             "networks-by-area",

@@ -364,7 +364,7 @@ def _network_rows(answers: dict, block: Block, area: str | None) -> list[tuple]:
         name = clean_text(entry.get(spec.get("name"))) if spec.get("name") else None
         name = name.strip() or None if name else None
         kind = clean_text(entry.get(spec.get("type"))) if spec.get("type") else None
-        partner = spec.get("could_partner")
+        partner = spec.get("partner")
         yes = int(bool(partner) and clean_text(entry.get(partner)) in spec.get("partner_yes", []))
         rows.append((index, area, kind, yes, name.lower() if name else None, name))
     return rows

@@ -8,9 +8,9 @@ facilitator or link). ``Filters.where()`` turns them into SQL over ``submission_
 
 No question is named here. ``area``, ``subarea`` and ``type`` are the roles the
 definition's ``dashboard`` block gives (see surveys/dashboard_block.py); besides them,
-any select question of the survey is a filter under its own name (``?district=likoni``
-where the block's area is ``district``, or ``?consent=yes``), which the dashboard's
-breakdowns link to.
+any select question of the survey is a filter: ``?answer.<name>=<choice>`` always, and
+under its bare name too where that is not one of the fixed filters (``?district=likoni``
+where the block's area is ``district``, ``?consent=yes``).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ STATE_LABELS = {  # shown in the interface language (lazy: translated when displ
     "rejected": _l("Rejected"),
 }
 SOURCES = ("facilitator", "link")
+ANSWER_PREFIX = "answer."
 WORD = re.compile(r"[^\W_]+")  # the words FTS5's unicode61 tokenizer sees
 
 
@@ -188,7 +189,9 @@ def parse_filters(
         roles[block.group_kind] = "type"
     fixed, answers, aliases = {}, [], {}
     for key, value in raw.items():
-        if key in FILTER_NAMES or key not in selects:
+        if key.startswith(ANSWER_PREFIX) and key[len(ANSWER_PREFIX) :] in selects and len(value) <= 200:
+            answers.append((key[len(ANSWER_PREFIX) :], value))
+        elif key in FILTER_NAMES or key not in selects:
             fixed[key] = value
         elif key in roles and roles[key] not in raw:
             fixed[roles[key]] = value  # ?district=likoni where the block's area is district

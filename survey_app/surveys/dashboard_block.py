@@ -46,7 +46,7 @@ class _NetworksSchema(Schema):
     repeat = fields.String(required=True)
     name = fields.String()
     type = fields.String()
-    could_partner = fields.String()
+    partner = fields.String()
     partner_yes = fields.List(fields.String(), load_default=lambda: ["yes"])
 
 
@@ -133,7 +133,7 @@ def check_block(raw: Any, questions: dict[str, dict]) -> dict[str, list[str]]:
     if networks:
         need(networks["repeat"], {"repeat"}, "networks")
         children = {q["name"] for q in walk(questions.get(networks["repeat"], {}).get("questions") or [])}
-        for key in ("name", "type", "could_partner"):
+        for key in ("name", "type", "partner"):
             if networks.get(key) and networks[key] not in children:
                 errors.append(f"networks.{key}: {networks[key]!r} is not a question of the repeat.")
     return {"dashboard": errors} if errors else {}

@@ -226,7 +226,7 @@ def _export_filter_options(command):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "xlsx", "json", "ndjson", "geojson"]),
+    type=click.Choice(["csv", "xlsx", "json", "ndjson", "geojson", "sav", "dta", "zip"]),
     default="csv",
     show_default=True,
 )
@@ -237,11 +237,21 @@ def _export_filter_options(command):
     required=True,
     help="File to write ('-' for standard output, text formats only).",
 )
-@click.option("--labels", is_flag=True, help="Choice labels instead of codes (CSV and XLSX).")
+@click.option(
+    "--labels",
+    is_flag=True,
+    help="Labels instead of codes: question labels as headers, choice labels as cells.",
+)
 @click.option("--lang", default=None, help="Language of the labels (default: the survey's).")
 @click.option("--as", "username", default=None, help="Account recorded in the audit log as exporting.")
+@click.option(
+    "--deidentify",
+    is_flag=True,
+    help="Drop free text, pseudonymise ids and accounts, keep only the month of dates.",
+)
+@click.option("--keep", default=None, help="With --deidentify: free-text questions to keep (name,name).")
 @_export_filter_options
-def export_command(survey, fmt, output, labels, lang, username, **filters) -> None:
+def export_command(survey, fmt, output, labels, lang, username, deidentify, keep, **filters) -> None:
     """Export SURVEY's submissions offline, filtered like the API; written to the audit log."""
     import getpass
 
@@ -255,14 +265,18 @@ def export_command(survey, fmt, output, labels, lang, username, **filters) -> No
         args["labels"] = "1"
     if lang:
         args["lang"] = lang
+    if deidentify:
+        args["deidentify"] = "1"
+    if keep:
+        args["keep"] = keep
     actor = None
     if username:
         user = find_user(db, username)
         if user is None:
             raise click.ClickException(f"No user {username!r}.")
         actor = user["id"]
-    if fmt == "xlsx" and str(output) == "-":
-        raise click.ClickException("XLSX is binary: give a file with --output.")
+    if fmt in ("xlsx", "sav", "dta", "zip") and str(output) == "-":
+        raise click.ClickException(f"{fmt.upper()} is binary: give a file with --output.")
     try:
         export = prepare(db, app.config["DATABASE"], survey, fmt, args, app.config["BUSY_TIMEOUT_MS"])
     except AppError as exc:

@@ -16,10 +16,12 @@ from sqlite_utils import Database
 
 from ..review.filters import Filters
 from ..surveys.registry import get_definition
-from .columns import META_COLUMNS, row_builder, survey_columns
+from .columns import META_COLUMNS, label_headers, row_builder, survey_columns
+from .deidentify import Deidentifier
 from .rows import matching_rows, meta_cells
 
 CHUNK_BYTES = 64 * 1024
+BOM = "\ufeff"
 
 
 def load_answers(text: str) -> Any:
@@ -45,19 +47,31 @@ def _printable(value: Any) -> Any:
     return value
 
 
-def csv_chunks(db: Database, filters: Filters, language: str | None = None) -> Iterator[str]:
-    """Yield the CSV text in chunks of about 64 KB: a header, then one row per submission."""
+def csv_chunks(
+    db: Database, filters: Filters, language: str | None = None, deid: Deidentifier | None = None
+) -> Iterator[str]:
+    """Yield the CSV text in chunks of about 64 KB: a BOM, a header, one row per submission.
+
+    The byte order mark makes Excel read the file as UTF-8 (Arabic, accents); pandas and
+    R skip it. With a language, headers are question labels and cells choice labels.
+    """
     columns = survey_columns(db, filters.survey_id)
+    if deid:
+        columns = deid.columns(columns)
     definition = get_definition(db, filters.survey_id) or {}
-    build = row_builder(
-        columns, safe=True, language=language, default_language=definition.get("default_language", "en")
-    )
+    default = definition.get("default_language", "en")
+    build = row_builder(columns, safe=True, language=language, default_language=default)
     buffer = io.StringIO()
+    buffer.write(BOM)
     writer = csv.writer(buffer)
-    writer.writerow(META_COLUMNS + [c.header for c in columns])
+    headers = label_headers(columns, language, default) if language else [c.header for c in columns]
+    writer.writerow(META_COLUMNS + headers)
     loads = load_answers
     for row in matching_rows(db, filters):
-        writer.writerow(meta_cells(row) + build(loads(row[2])))
+        meta, data = meta_cells(row), loads(row[2])
+        if deid:
+            meta, data = deid.meta(meta), deid.answers(data)
+        writer.writerow(meta + build(data))
         if buffer.tell() > CHUNK_BYTES:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -46,7 +46,11 @@ def migrate() -> None:
 
 
 @main.command()
-@click.option("--demo", is_flag=True, help="Also create demo accounts (admin, coordinator, facilitator).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Also create demo accounts (admin, coordinator, facilitator) and sample records.",
+)
 def init(demo: bool) -> None:
     """Create the database, publish the built-in surveys and (with --demo) demo accounts."""
     from .auth.users import create_user, find_user
@@ -63,6 +67,13 @@ def init(demo: bool) -> None:
             if not find_user(db, username):
                 create_user(db, username, DEMO_PASSWORD, role)
         click.echo(f"Demo accounts: admin, coordinator, facilitator; password {DEMO_PASSWORD}")
+        from .demo import load_demo_records
+        from .review.derived_index import catch_up
+
+        added = load_demo_records(db, find_user(db, "facilitator")["id"])
+        catch_up(db)
+        if added:
+            click.echo(f"Sample records: {added}, so the dashboard has something to show.")
     elif not next(db.query("SELECT 1 FROM users LIMIT 1"), None):
         click.echo("No accounts yet: add one with  survey-app create-user NAME --role admin")
 

@@ -136,3 +136,17 @@ def test_serve_starts_gunicorn_and_answers(tmp_path):
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=20)
+
+
+def test_init_demo_loads_sample_records_the_dashboard_shows(tmp_path):
+    result = run_cli(tmp_path, "init", "--demo")
+    assert result.returncode == 0, result.stderr
+    assert "Sample records: 72" in result.stdout
+    db = connect(str(tmp_path / "cli.db"))
+    counts = dict(db.execute("SELECT survey_id, count(*) FROM submission_facts GROUP BY 1").fetchall())
+    valid = db.execute("SELECT count(*) FROM submissions WHERE validation = 'valid'").fetchone()[0]
+    db.close()
+    assert counts == {"listening_session": 36, "community_feedback": 36}, "indexed: the dashboard shows them"
+    assert valid >= 60, "the samples follow each form's own rules"
+    again = run_cli(tmp_path, "init", "--demo")
+    assert "Sample records" not in again.stdout, "never added twice"

@@ -123,7 +123,7 @@ def backlog(database: Path, batch: int = 20) -> None:
         definition = get_definition(db, "listening_session")
         user = find_user(db, FACILITATORS[0])
         phone = create_token(db, user["id"] if isinstance(user, dict) else user.id, "bench-phone")
-        items = list(generate(4000, definition, seed=23))
+        items = list(generate(24000, definition, seed=23))
         bodies = [
             json.dumps({"submissions": items[i : i + batch]}).encode() for i in range(0, len(items), batch)
         ]
@@ -143,13 +143,10 @@ def backlog(database: Path, batch: int = 20) -> None:
 
             watcher = threading.Thread(target=watch, daemon=True)
             watcher.start()
-            during = _sync_load(server.url, phone, bodies[: len(bodies) // 2], done.is_set)
+            during = _sync_load(server.url, phone, bodies[:-150], done.is_set)
             done.wait(timeout=900)
             caught_up = time.perf_counter() - started
-            deadline = time.perf_counter() + 30
-            baseline = _sync_load(
-                server.url, phone, bodies[len(bodies) // 2 :], lambda: time.perf_counter() > deadline
-            )
+            baseline = _sync_load(server.url, phone, bodies[-150:], lambda: False)
         finally:
             server.stop()
         db.close()

@@ -9,6 +9,7 @@ import io
 import json
 import zipfile
 from collections import Counter
+from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
@@ -17,7 +18,6 @@ import pytest
 from support_coordinators import bearer, item, send, send_from_link, session
 
 from survey_app.db import connect
-from survey_app.links.model import create_link
 
 URL = "/api/v1/surveys/listening_session/submissions.{}"
 
@@ -27,12 +27,23 @@ def sent(app, client, token_for):
     """Six sessions from the facilitator and two through a public link."""
     items = [item(session(n, quotes=f"Secret words {n} from Amina")) for n in range(6)]
     assert {r["status"] for r in send(client, token_for("facilitator"), items)} == {"stored"}
-    db = connect(app.config["DATABASE"])
-    link = create_link(db, "listening_session", "Likoni women's group, March", created_by=None)
-    db.close()
+    link = _link_on_a_facilitator_survey(app, "Likoni women's group, March")
     linked = [item(session(10 + n)) for n in range(2)]
     send_from_link(app, linked, link_id=link.id)
     return items + linked, link
+
+
+def _link_on_a_facilitator_survey(app, label: str):
+    """A link made before such links were refused (they may exist in older databases)."""
+    db = connect(app.config["DATABASE"])
+    with db.conn:
+        cursor = db.conn.execute(
+            "INSERT INTO public_links (token_hash, survey_id, label, state, created_at)"
+            " VALUES ('old-link', 'listening_session', ?, 'active', '2026-01-01T00:00:00Z')",
+            [label],
+        )
+    db.close()
+    return SimpleNamespace(id=cursor.lastrowid)
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ class BlockSchema(Schema):
         unknown = EXCLUDE
 
     unit = fields.String(load_default="responses", validate=validate.OneOf(("sessions", "responses")))
+    filled_by = fields.String(load_default="anyone", validate=validate.OneOf(("anyone", "facilitators")))
     date = fields.String()
     area = fields.List(fields.String(), validate=validate.Length(min=1, max=2))
     group_kind = fields.String()
@@ -70,6 +71,7 @@ class Block:
     """The roles of one definition's questions (every field optional)."""
 
     unit: str = "responses"
+    filled_by: str = "anyone"  # "facilitators": no public links for this survey
     date: str | None = None
     area: tuple[str, ...] = ()
     area_is_text: bool = False
@@ -154,6 +156,7 @@ def block_of(definition: dict | None) -> Block:
     flag = loaded.get("safeguarding") or {}
     return Block(
         unit=loaded["unit"],
+        filled_by=loaded["filled_by"],
         date=loaded.get("date"),
         area=area,
         area_is_text=bool(area) and questions[area[0]]["type"] == "text",

@@ -236,3 +236,25 @@ def test_api_error_for_unknown_record(client, auth):
     auth.login("coordinator")
     assert client.get("/coordinate/submissions/nope").status_code == 404
     assert client.get("/coordinate/submissions/nope/correct").status_code == 404
+
+
+def test_the_landing_page_puts_safeguarding_flags_first_with_labels(client, auth, token_for):
+    flagged = item(session(2, safeguarding_flag="yes"))
+    plain = item(session(4))
+    wrong = item(session(1, ward="bamburi"))  # bamburi is not a ward of the district chosen
+    send(client, token_for("facilitator"), [flagged, plain, wrong])
+    auth.login("coordinator")
+    page = client.get("/coordinate")
+    assert page.status_code == 200
+    html = page.text
+    order = [html.index(f'id="{key}-h"') for key in ("safeguarding", "new", "quarantined", "conflicts")]
+    assert order == sorted(order), "safeguarding flags first, then new records, quarantine, conflicts"
+    flags = html[order[0] : order[1]]
+    assert flagged["id"][:8] in flags and "Community listening session" in flags
+    assert "Kisauni" in flags and "kisauni," not in flags, "area labels, not codes"
+    assert plain["id"][:8] in html[order[1] : order[2]]
+    quarantine = html[order[2] : order[3]]
+    assert wrong["id"][:8] in quarantine and "${district}" not in quarantine
+    assert "Which district?" in quarantine
+    auth.login("facilitator")
+    assert client.get("/coordinate").status_code == 403

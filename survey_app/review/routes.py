@@ -19,7 +19,8 @@ from ..surveys.registry import get_definition
 from . import queues
 from .conflicts import resolve
 from .corrections import correct, parse_answers
-from .derived_index import refresh_before_read
+from .derived_index import pending_count, refresh_before_read
+from .labels import labelled
 from .filters import STATE_LABELS
 from .forms import CorrectionForm, ResolveForm, ReviewForm
 from .states import set_state
@@ -32,6 +33,25 @@ def _form_errors(form) -> dict[str, list[str]]:
     return {name: list(messages) for name, messages in form.errors.items()}
 
 
+@bp.get("")
+@access(*STAFF)
+def landing():
+    """A coordinator's first page: safeguarding flags first (the form asks facilitators to
+    phone them in the same day), then new records, quarantine and conflicts."""
+    db = get_db()
+    return render_template(
+        "coordinator/landing.html",
+        safeguarding=labelled(db, queues.safeguarding(db, limit=20)),
+        new=labelled(db, queues.new_records(db)),
+        quarantined=labelled(db, queues.quarantined(db, limit=10)),
+        conflicts=labelled(db, queues.conflicts(db, limit=10)),
+        pending=pending_count(db),
+        active="landing",
+        survey_id=request.args.get("survey"),
+        filters=None,
+    )
+
+
 @bp.get("/review")
 @access(*STAFF)
 def queues_page():
@@ -39,9 +59,9 @@ def queues_page():
     db = get_db()
     return render_template(
         "coordinator/review.html",
-        quarantined=queues.quarantined(db),
-        conflicts=queues.conflicts(db),
-        safeguarding=queues.safeguarding(db),
+        quarantined=labelled(db, queues.quarantined(db)),
+        conflicts=labelled(db, queues.conflicts(db)),
+        safeguarding=labelled(db, queues.safeguarding(db)),
         active="review",
         survey_id=request.args.get("survey"),
         filters=None,

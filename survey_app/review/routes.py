@@ -20,9 +20,9 @@ from . import queues
 from .conflicts import resolve
 from .corrections import correct, parse_answers
 from .derived_index import pending_count, refresh_before_read
-from .labels import labelled
 from .filters import STATE_LABELS
 from .forms import CorrectionForm, ResolveForm, ReviewForm
+from .labels import labelled
 from .states import set_state
 
 bp = Blueprint("review", __name__, url_prefix="/coordinate")

@@ -258,3 +258,17 @@ def test_the_landing_page_puts_safeguarding_flags_first_with_labels(client, auth
     assert "Which district?" in quarantine
     auth.login("facilitator")
     assert client.get("/coordinate").status_code == 403
+
+
+def test_the_conflict_view_shows_what_differs_first(client, auth, facilitator_token):
+    record = item(session(1, venue="Old hall"))
+    send(client, facilitator_token, [record])
+    send(client, facilitator_token, [dict(record, data=dict(record["data"], venue="New hall"))])
+    auth.login("coordinator")
+    page = client.get(f"/coordinate/submissions/{record['id']}").text
+    conflict = page[page.index('class="conflict"') :]
+    differs = conflict[: conflict.index('class="same-answers"')]
+    assert "What differs: 1" in differs and "Old hall" in differs and "New hall" in differs
+    same = conflict[conflict.index('class="same-answers"') : conflict.index("</details>")]
+    assert "<summary>" in same and "Old hall" not in same, "the ~50 equal answers are folded away"
+    assert "Women&#39;s group" in same

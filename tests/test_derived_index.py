@@ -273,3 +273,21 @@ def test_the_index_command_indexes_everything(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "5 records indexed" in result.stdout and facts(db) == 5 and not pending(db)
     db.close()
+
+
+def test_number_columns_name_the_slot_of_each_block_number(app, db):
+    """Readers look a question's column up (the action plans' evidence reads women and youth)."""
+    ingest(db, [item(session(n)) for n in range(3)], Origin("api"))
+    catch_up(db)
+    columns = derived_index.number_columns(db, "listening_session")
+    assert set(columns) == {
+        "women",
+        "men",
+        "undisclosed",
+        "youth",
+        "trust_local_gov",
+        "trust_police",
+        "feel_safe",
+    }
+    women = db.execute(f"SELECT total({columns['women']}) FROM submission_facts").fetchone()[0]
+    assert women == sum(session(n)["women"] for n in range(3))

@@ -26,7 +26,7 @@ from sqlite_utils import Database
 
 from ..capture.i18n import translate
 from ..exports.columns import survey_questions
-from ..review.derived_index import pending_count
+from ..review.derived_index import number_columns, pending_count
 from ..review.filters import REVIEW_STATES, Filters
 from ..surveys.registry import dashboard_block
 from .questions import question_summaries
@@ -103,10 +103,6 @@ def _concern_columns(db: Database, names: list[str]) -> tuple[list[str], list[st
     return columns, params
 
 
-def _slots(db: Database, survey_id: str) -> dict[str, int]:
-    return dict(db.execute("SELECT question, slot FROM facts_slots WHERE survey_id = ?", [survey_id]))
-
-
 def summarise(
     db: Database,
     filters: Filters,
@@ -124,12 +120,12 @@ def summarise(
     where, params = filters.where("f")
     block = dashboard_block(db, filters.survey_id)
     labels = Labels(db, filters.survey_id, language)
-    slots = _slots(db, filters.survey_id)
+    slots = number_columns(db, filters.survey_id)
     parts = [n for n in block.parts if n in slots]
     among = [n for n in block.among if n in slots]
     scores = [n for n in block.scores if n in slots]
     counts = (["people"] if parts else []) + parts + among
-    column = {"people": "f.people", **{n: f"f.n{slots[n]}" for n in parts + among + scores}}
+    column = {"people": "f.people", **{n: f"f.{slots[n]}" for n in parts + among + scores}}
     concern_names = labels.choices(block.concerns)
     concern_columns, concern_params = _concern_columns(db, concern_names)
     width = len(GROUP_KEYS)

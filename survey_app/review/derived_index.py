@@ -552,6 +552,17 @@ def catch_up(db: Database, budget_s: float | None = None) -> int:
     return indexed
 
 
+def number_columns(db: Database, survey_id: str) -> dict[str, str]:
+    """Which ``submission_facts`` column holds each number the survey's block names.
+
+    ``{"women": "n1", "youth": "n4", "feel_safe": "n7"}``: readers of the index (the
+    dashboard, the action plans' evidence) look a question's column up here rather than
+    naming one; a question indexed for no record yet has no column.
+    """
+    rows = db.execute("SELECT question, slot FROM facts_slots WHERE survey_id = ?", [survey_id])
+    return {question: f"n{slot}" for question, slot in rows}
+
+
 def queue_survey(db: Database, survey_id: str) -> None:
     """Queue every indexed record of a survey to be indexed again (its block changed)."""
     db.execute(

@@ -13,9 +13,10 @@ worker_class = "gthread"
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
-# Access logs hold paths only (no bodies, no query answers). Anonymous form links carry a
-# token in the path; the log format leaves out the remote address to protect respondents.
+# Access logs hold method, route pattern, status, size and duration only: no query string,
+# no link token, no address (survey_app/accesslog.py says why and how).
 accesslog = "-"
-access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+logger_class = "survey_app.accesslog.RedactedAccessLogger"
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 preload_app = False  # no database connection is opened before the fork

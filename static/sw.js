@@ -18,13 +18,14 @@ const SHELL = 'sa-shell-' + RELEASE;
 const PAGES = 'sa-pages-' + RELEASE;
 const OWNER_KEY = '/__sa_owner__';
 const KEPT_PAGE = /^\/(forms\/[A-Za-z0-9_-]+|logout|p\/[A-Za-z0-9_-]+(\/thanks)?)?$/; // home, forms, sign-out, public links
-const DEFINITION = /^\/api\/v1\/(surveys\/[A-Za-z0-9_-]+|links\/[A-Za-z0-9_-]+\/survey)$/;
+// Definitions, and the registry's organisation list for the form's picker (network first).
+const DEFINITION = /^\/api\/v1\/(surveys\/[A-Za-z0-9_-]+|links\/[A-Za-z0-9_-]+\/survey|registry\/organisations)$/;
 const NETWORK_TIMEOUT_MS = 4000;
 const WARM_EVERY_MS = 5 * 60 * 1000;
 
 // Static files are served with Cache-Control: no-cache, so the HTTP cache revalidates
 // them: a new release never imports yesterday's copy, and an unchanged one costs a 304.
-importScripts('/static/js/store-core.js', '/static/js/sync-core.js');
+importScripts('/static/js/store-core.js', '/static/js/upload-core.js', '/static/js/sync-core.js');
 
 /* ---- install, activate, update ---- */
 

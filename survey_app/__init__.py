@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; ``test_config`` overrides settings (tests use their own files)."""
-    from . import db, errors, templating
+    from . import accesslog, db, errors, headers, templating
     from .auth.loaders import init_app as init_auth
     from .settings import load_settings
 
@@ -57,6 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     init_auth(app)
     templating.init_app(app)
+    accesslog.init_app(app)
+    headers.init_app(app)
 
     @app.before_request
     def pages_take_forms_not_json():
@@ -71,12 +73,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     def protect_forms():
         # Browsers must prove the request came from our page; token-authenticated
         # scripts carry no cookie, so cross-site forgery does not apply to them.
-        from .auth.access import bearer_token, requires_sign_in
+        from .auth.access import requires_sign_in, token_authenticated
 
         # A public link's URL token is its credential: it carries no cookie privileges.
         if getattr(app.view_functions.get(request.endpoint), "token_is_credential", False):
             return
-        if request.method in ("POST", "PUT", "PATCH", "DELETE") and not bearer_token():
+        # Only a request signed in by a *valid* API token skips the check: any other
+        # "Authorization: Bearer" header is anonymous and cookies do not count with it.
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and not token_authenticated():
             # A phone whose session expired must hear "sign in again" (401), not a
             # CSRF complaint, so it keeps its outbox and asks the person to sign in.
             if request.path.startswith("/api/") and requires_sign_in(
@@ -133,3 +137,15 @@ def _register_blueprints(app: Flask) -> None:
     from .languages import bp as languages_bp
 
     app.register_blueprint(languages_bp)  # Flask-Babel, the language choice and switcher
+    from .networks.routes import bp as networks_bp
+    from .plans.public import bp as heard_bp
+    from .plans.routes import bp as plans_bp
+
+    for blueprint in (networks_bp, plans_bp, heard_bp):  # registry, action plans, "what we heard"
+        app.register_blueprint(blueprint)
+    from .attachments.routes import bp as attachments_bp
+
+    app.register_blueprint(attachments_bp)  # record files: tus uploads, downloads, media zip
+    from .attachments.backup import init_app as init_backup_imports
+
+    init_backup_imports(app)  # backup files with photos may exceed MAX_BODY_BYTES

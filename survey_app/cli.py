@@ -97,11 +97,26 @@ def index_command() -> None:
     click.echo(f"{done} records indexed in {time.monotonic() - started:.1f} s ({waiting} were waiting).")
 
 
+def _audit(db, action: str, target: str, **details) -> None:
+    """An audit entry for a command: no account acts, the operating-system user is noted."""
+    import getpass
+
+    from . import audit
+    from .db import write_transaction
+
+    with write_transaction(db):
+        audit.record(db, action, None, target, via="cli", os_user=getpass.getuser(), **details)
+
+
 @main.command("create-user")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "coordinator", "facilitator"]), required=True)
 def create_user_command(username: str, role: str) -> None:
-    """Add an account; the password is read from a prompt, or from stdin if piped."""
+    """Add an account; the password is read from a prompt, or from stdin if piped.
+
+    Passwords need 8 characters or more, and common ones (12345678, password1...) and ones
+    containing the username are refused.
+    """
     from .auth.users import UserError, create_user
 
     _, db = _db()
@@ -109,22 +124,70 @@ def create_user_command(username: str, role: str) -> None:
         user = create_user(db, username, _read_password("Password"), role)
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit(db, "user_created", user.username, role=user.role)
     click.echo(f"Created {user.username} ({user.role}).")
 
 
 @main.command("create-token")
 @click.argument("username")
 @click.option("--name", default="cli", help="What the token is for (shown in lists).")
-def create_token_command(username: str, name: str) -> None:
+@click.option("--expires-days", type=click.IntRange(min=1), default=None, help="Days until it stops working.")
+def create_token_command(username: str, name: str, expires_days: int | None) -> None:
     """Print a new API token for USERNAME, once; only its hash is stored."""
-    from .auth.tokens import create_token
+    from .auth.tokens import issue_token
     from .auth.users import find_user
 
     _, db = _db()
     user = find_user(db, username)
     if user is None:
         raise click.ClickException(f"No user {username!r}.")
-    click.echo(create_token(db, user["id"], name))
+    token_id, token = issue_token(db, user["id"], name, expires_days)
+    _audit(db, "token_created", user["username"], token_id=token_id, name=name, expires_days=expires_days)
+    click.echo(token)
+
+
+@main.group()
+def tokens() -> None:
+    """List and revoke API tokens."""
+
+
+@tokens.command("list")
+@click.argument("username", required=False)
+def tokens_list(username: str | None) -> None:
+    """List API tokens (of USERNAME, if given): id, user, name, dates and state."""
+    from .auth.tokens import list_tokens
+    from .auth.users import find_user
+
+    _, db = _db()
+    user_id = None
+    if username:
+        user = find_user(db, username)
+        if user is None:
+            raise click.ClickException(f"No user {username!r}.")
+        user_id = user["id"]
+    rows = list_tokens(db, user_id)
+    if not rows:
+        click.echo("No tokens.")
+    for row in rows:
+        click.echo(
+            f"{row['id']}\t{row['username']}\t{row['name']}\t{row['state']}\tcreated {row['created_at'][:10]}"
+            f"\texpires {(row['expires_at'] or 'never')[:10]}\tlast used {(row['last_used_at'] or '-')[:10]}"
+        )
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke the token with this id (from `tokens list`); it stops working at once."""
+    from .auth.tokens import TokenError, revoke_token
+
+    _, db = _db()
+    try:
+        row = revoke_token(db, token_id)
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _audit(db, "token_revoked", row["username"], token_id=token_id)
+    click.echo(f"Revoked token {token_id} of {row['username']}.")
 
 
 @main.command()
@@ -191,22 +254,36 @@ def create_link_command(survey, label, expires, max_submissions, base_url) -> No
 @main.command("import-xlsform")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--check", is_flag=True, help="Only check the form; publish nothing.")
-def import_xlsform_command(file: Path, check: bool) -> None:
+@click.option(
+    "--attach",
+    "attach",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A form attachment (CSV, XML, GeoJSON or media file the form names); repeat for each.",
+)
+def import_xlsform_command(file: Path, check: bool, attach: tuple[Path, ...]) -> None:
     """Import an XLSForm (.xlsx) and publish it as a new version of its survey (form_id).
 
-    A form using anything not supported is refused whole, with one line per sheet, row and
-    column; pyxform's own warnings are printed too. Exits with status 1 when refused.
+    The form is read as pyxform reads it; only what cannot work here is refused, with one
+    line per sheet, row and column; pyxform's own warnings and a warning for each missing
+    attachment are printed too. Exits with status 1 when refused.
     """
     from .xlsform import XLSFormRefused, check_xlsform, import_xlsform
 
     _, db = _db()
     data = file.read_bytes()
+    files = {path.name: path.read_bytes() for path in attach}
     try:
-        result = check_xlsform(data, file.name) if check else import_xlsform(db, data, file.name)
+        if check:
+            result = check_xlsform(data, file.name, files)
+        else:
+            result = import_xlsform(db, data, file.name, attachments=files)
     except XLSFormRefused as exc:
         result = exc.result
     for warning in result.pyxform_warnings:
         click.echo(f"pyxform warning: {warning}", err=True)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if not result.ok:
@@ -237,7 +314,7 @@ def _export_filter_options(command):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "xlsx", "json", "ndjson", "geojson", "sav", "dta", "zip"]),
+    type=click.Choice(["csv", "xlsx", "json", "ndjson", "geojson", "sav", "dta", "zip", "media"]),
     default="csv",
     show_default=True,
 )
@@ -266,6 +343,7 @@ def export_command(survey, fmt, output, labels, lang, username, deidentify, keep
     """Export SURVEY's submissions offline, filtered like the API; written to the audit log."""
     import getpass
 
+    from .attachments.storage import files_root
     from .auth.users import find_user
     from .errors import AppError
     from .exports.service import audit_export, prepare
@@ -286,10 +364,18 @@ def export_command(survey, fmt, output, labels, lang, username, deidentify, keep
         if user is None:
             raise click.ClickException(f"No user {username!r}.")
         actor = user["id"]
-    if fmt in ("xlsx", "sav", "dta", "zip") and str(output) == "-":
+    if fmt in ("xlsx", "sav", "dta", "zip", "media") and str(output) == "-":
         raise click.ClickException(f"{fmt.upper()} is binary: give a file with --output.")
     try:
-        export = prepare(db, app.config["DATABASE"], survey, fmt, args, app.config["BUSY_TIMEOUT_MS"])
+        export = prepare(
+            db,
+            app.config["DATABASE"],
+            survey,
+            fmt,
+            args,
+            app.config["BUSY_TIMEOUT_MS"],
+            files_root=files_root(app.config),
+        )
     except AppError as exc:
         details = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
         raise click.ClickException(exc.message + (f" ({details})" if details else "")) from exc
@@ -306,6 +392,28 @@ def export_command(survey, fmt, output, labels, lang, username, deidentify, keep
         export.close()
     if str(output) != "-":
         click.echo(f"{export.count} records of {survey} written to {output} ({fmt}).", err=True)
+
+
+@main.command("publish-heard")
+@click.argument("survey")
+@click.option(
+    "--area", default=None, help="Publish the page of one area (a choice of the survey's area list)."
+)
+@click.option(
+    "--threshold", type=click.IntRange(min=2), default=None, help="Smallest count shown (default: setting)."
+)
+def publish_heard_command(survey: str, area: str | None, threshold: int | None) -> None:
+    """Publish SURVEY's "What we heard, what we are doing" page (aggregates only)."""
+    from .errors import AppError
+    from .plans.heard import publish
+
+    app, db = _db()
+    try:
+        page_id = publish(db, survey, area, threshold or app.config["HEARD_THRESHOLD"], None)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    path = f"/heard/{survey}" + (f"/{area}" if area else "")
+    click.echo(f"Published page {page_id}: {path}")
 
 
 if __name__ == "__main__":

@@ -37,8 +37,19 @@ SETTINGS: list[Setting] = [
     Setting(
         "SESSION_DAYS",
         30,
-        "How many days a sign-in lasts (field work runs offline for weeks).",
+        "How many days a sign-in lasts after it was last used (field work runs offline for weeks).",
         int,
+    ),
+    Setting("SESSION_MAX_DAYS", 90, "Most days a sign-in lasts however often it is used.", int),
+    Setting(
+        "SIGNIN_RATE_PER_ACCOUNT",
+        "10 per 15 minutes",
+        "Failed sign-ins allowed for one username before it is paused (429).",
+    ),
+    Setting(
+        "SIGNIN_RATE_PER_ADDRESS",
+        "30 per 15 minutes",
+        "Failed sign-ins allowed from one client address before it is paused (429).",
     ),
     Setting(
         "MAX_BODY_BYTES",
@@ -87,22 +98,78 @@ SETTINGS: list[Setting] = [
     ),
     Setting("LINK_PAGE_RATE", "300 per minute", "Public-link page views per client address."),
     Setting("LINK_MAX_BATCH_ITEMS", 100, "Most records in one sync batch through a public link.", int),
+    # Attachments (survey_app/attachments): photos, recordings and files of records.
+    Setting(
+        "ATTACHMENTS_DIR",
+        "",
+        "Folder of uploaded files (default: an attachments folder beside the database);"
+        " back it up with the database.",
+    ),
+    Setting("ATTACHMENT_MAX_FILE_BYTES", 50 * 1024 * 1024, "Largest single file, in bytes (413 above).", int),
+    Setting(
+        "ATTACHMENT_MAX_RECORD_BYTES",
+        200 * 1024 * 1024,
+        "Most bytes of files one record may carry (413 above).",
+        int,
+    ),
+    Setting(
+        "ATTACHMENT_MAX_SURVEY_BYTES",
+        20 * 1024 * 1024 * 1024,
+        "Most bytes of files one survey may hold, all records together (413 above).",
+        int,
+    ),
+    Setting(
+        "LINK_TICKET_DAYS",
+        30,
+        "How many days a public form page opened while its link was open still vouches for the"
+        " answers filled on it, once the link has closed (paused, expired, full).",
+        int,
+    ),
+    Setting(
+        "PUBLIC_DRAFT_HOURS",
+        12,
+        "Hours after its last change that a public link's unfinished answer is deleted from the"
+        " phone (a shared phone must not keep it for the next person).",
+        int,
+    ),
     Setting(
         "TRUSTED_PROXIES",
         0,
         "Reverse proxies in front of the app whose X-Forwarded-For is trusted for rate limits.",
         int,
     ),
+    # XLSForm uploads (survey_app/xlsform/limits.py): bounds checked before pyxform runs.
+    Setting("XLSFORM_MAX_ROWS", 20_000, "Most rows an XLSForm may have, over all its sheets.", int),
+    Setting("XLSFORM_MAX_CELLS", 400_000, "Most cells an XLSForm may have, over all its sheets.", int),
+    Setting("XLSFORM_MAX_UNZIPPED_MB", 50, "Most megabytes an .xlsx may unpack to (zip bombs).", int),
+    Setting(
+        "XLSFORM_MAX_SECONDS", 30, "Longest time reading one XLSForm may take before it is stopped.", int
+    ),
+    Setting("XLSFORM_MAX_MEMORY_MB", 1024, "Most memory reading one XLSForm may use.", int),
+    # "What we heard" pages and shared plan exports (survey_app/plans): small counts hidden.
+    Setting(
+        "HEARD_THRESHOLD",
+        5,
+        "Smallest count a public page or shared export shows; smaller ones (and any that would"
+        " reveal them from totals) are suppressed.",
+        int,
+    ),
 ]
+
+
+def environment_values(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Every setting from the environment or its default (no instance folder touched)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(ENV_PREFIX + setting.name)
+        values[setting.name] = setting.parse(raw) if raw not in (None, "") else setting.default
+    return values
 
 
 def load_settings(instance_path: str | Path, environ: dict[str, str] | None = None) -> dict:
     """Return Flask config keys for every setting, from the environment or defaults."""
-    environ = os.environ if environ is None else environ
-    config: dict[str, Any] = {}
-    for setting in SETTINGS:
-        raw = environ.get(ENV_PREFIX + setting.name)
-        config[setting.name] = setting.parse(raw) if raw not in (None, "") else setting.default
+    config = environment_values(environ)
     instance = Path(instance_path)
     if not config["DATABASE"]:
         config["DATABASE"] = str(instance / "survey.db")

@@ -6,7 +6,9 @@ import re
 
 from flask import Flask
 
+from .capture.formdata import summary_fields
 from .capture.i18n import direction, translate
+from .capture.markdown import inline_markdown
 
 
 def field_id(key: str) -> str:
@@ -17,6 +19,8 @@ def field_id(key: str) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["t"] = translate
     app.jinja_env.filters["field_id"] = field_id
+    app.jinja_env.filters["md"] = inline_markdown
     app.jinja_env.globals["direction"] = direction
+    app.jinja_env.globals["summary_fields"] = summary_fields
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

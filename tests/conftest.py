@@ -148,6 +148,16 @@ def live_server(app):
     server.stop()
 
 
+BROWSER_FIXTURES = {"browser", "page", "context", "phone", "browser_context_args"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that drives Chromium as ``browser``, so ``make test-fast`` can skip them."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Drive Debian's Chromium: Playwright's own browser download does not work here."""

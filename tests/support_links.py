@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from survey_app.db import connect, write_transaction
+from survey_app.links import tickets
 from survey_app.links.model import create_link
 
 SURVEY = "community_feedback"
@@ -70,3 +72,14 @@ def set_link(app, link_id: int, **columns) -> None:
 
 def sync(client, token: str, items: list[dict], **kwargs):
     return client.post(f"/api/v1/links/{token}/submissions", json={"submissions": items}, **kwargs)
+
+
+def ticket(app, link_id: int, **before) -> str:
+    """A genuine ticket of a link, issued ``before`` (e.g. hours=3) ago."""
+    return tickets.issue(app.config["SECRET_KEY"], link_id, datetime.now(UTC) - timedelta(**before))
+
+
+def page_ticket(client, token: str) -> str:
+    """The ticket the public form page carries, as a phone reads it."""
+    html = client.get(f"/p/{token}").text
+    return re.search(r'data-link-ticket="([^"]+)"', html).group(1)

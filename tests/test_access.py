@@ -27,6 +27,8 @@ ROUTES = [
     ("admin.users", "GET", "/admin/users", ADMIN),
     ("admin.toggle_active", "POST", "/admin/users/1/active", ADMIN),
     ("admin.set_password", "POST", "/admin/users/1/password", ADMIN),
+    ("admin.tokens", "GET", "/admin/tokens", ADMIN),
+    ("admin.revoke", "POST", "/admin/tokens/1/revoke", ADMIN),
     ("capture.form_page", "GET", "/forms/listening_session", SIGNED_IN),
     ("capture.submit_form", "POST", "/forms/listening_session", SIGNED_IN),
     ("capture.thanks", "GET", "/forms/listening_session/thanks", SIGNED_IN),
@@ -75,6 +77,46 @@ ROUTES = [
     ("forms_admin.locations", "GET", "/coordinate/forms/locations", STAFF),
     ("forms_admin.locations", "POST", "/coordinate/forms/locations", STAFF),
     ("forms_admin.locations_csv", "GET", "/coordinate/forms/locations.csv", STAFF),
+    # Networks registry (issue 14): coordinators curate it; every signed-in phone reads the
+    # picker list (facilitators are refused the registry pages and exports).
+    ("networks.index", "GET", "/coordinate/registry", STAFF),
+    ("networks.detail", "GET", "/coordinate/registry/1", STAFF),
+    ("networks.edit", "POST", "/coordinate/registry/1", STAFF),
+    ("networks.confirm", "POST", "/coordinate/registry/1/confirm", STAFF),
+    ("networks.merge", "POST", "/coordinate/registry/1/merge", STAFF),
+    ("networks.export", "GET", "/coordinate/registry.csv", STAFF),
+    ("networks.export", "GET", "/coordinate/registry.geojson", STAFF),
+    ("networks.picker", "GET", "/api/v1/registry/organisations", SIGNED_IN),
+    # Local action plans and reviews: coordinators only; facilitators read their areas' actions.
+    ("plans.index", "GET", "/coordinate/plans", STAFF),
+    ("plans.index", "POST", "/coordinate/plans", STAFF),
+    ("plans.plan", "GET", "/coordinate/plans/1", STAFF),
+    ("plans.plan", "POST", "/coordinate/plans/1", STAFF),
+    ("plans.add_action", "POST", "/coordinate/plans/1/actions", STAFF),
+    ("plans.action", "GET", "/coordinate/actions/1", STAFF),
+    ("plans.action", "POST", "/coordinate/actions/1", STAFF),
+    ("plans.add_note", "POST", "/coordinate/actions/1/notes", STAFF),
+    ("plans.run_review", "POST", "/coordinate/plans/1/reviews", STAFF),
+    ("plans.review", "GET", "/coordinate/reviews/1", STAFF),
+    ("plans.decide", "POST", "/coordinate/reviews/1/decisions", STAFF),
+    ("plans.share", "GET", "/coordinate/reviews/1/share.json", STAFF),
+    ("plans.share", "GET", "/coordinate/reviews/1/share.html", STAFF),
+    ("plans.heard_preview", "GET", "/coordinate/heard/listening_session/preview", STAFF),
+    ("plans.heard_publish", "POST", "/coordinate/heard/listening_session/publish", STAFF),
+    ("plans.heard_withdraw", "POST", "/coordinate/heard/listening_session/withdraw", STAFF),
+    ("plans.my_actions", "GET", "/my/actions", SIGNED_IN),
+    # "What we heard, what we are doing": public, aggregate, published by a coordinator.
+    ("heard.survey_page", "GET", "/heard/listening_session", ANYONE),
+    ("heard.area_page", "GET", "/heard/listening_session/likoni", ANYONE),
+    ("heard.link_page", "GET", "/p/no-such-token/heard", ANYONE),
+    # Record files (issue 12): tus uploads for accounts and for public links (the token is
+    # the credential), downloads and the media zip for coordinators.
+    ("attachments.create", "POST", "/api/v1/files", SIGNED_IN),
+    ("attachments.upload", "PATCH", "/api/v1/files/no-such-upload", SIGNED_IN),
+    ("attachments.link_create", "POST", "/api/v1/links/no-such-token/files", ANYONE),
+    ("attachments.link_upload", "PATCH", "/api/v1/links/no-such-token/files/no-such-upload", ANYONE),
+    ("attachments.download", "GET", f"/coordinate/submissions/{NO_RECORD}/files/photo.jpg", STAFF),
+    ("attachments.media_zip", "GET", "/api/v1/surveys/listening_session/media.zip", STAFF),
 ]
 
 CALLERS = ["anonymous", "facilitator", "coordinator", "admin"]
@@ -116,6 +158,8 @@ def test_route_access(client, auth, caller, endpoint, method, url, allowed):
     headers = {"X-CSRFToken": token, "Accept": "application/json"}
     if method == "GET":
         response = client.get(url, headers=headers)
+    elif method == "PATCH":
+        response = client.patch(url, data=b"", headers=headers)
     else:
         response = client.post(url, data={"csrf_token": token}, headers=headers)
     may = allowed == ANYONE or caller in allowed

@@ -13,7 +13,7 @@ def test_sign_in_and_out(client, auth, db):
     client.post("/logout", data={"csrf_token": token})
     assert client.get("/").status_code == 302
     actions = [r[0] for r in db.execute("SELECT action FROM audit_log ORDER BY id")]
-    assert actions == ["sign_in"]
+    assert actions == ["sign_in", "sign_out"], "sign-out is audited (issue 9, item 12)"
 
 
 def test_wrong_password_is_refused_and_audited(client, auth, db):

@@ -144,3 +144,13 @@ def test_error_summary_links_reach_a_focusable_field(client, auth):
     html = response.text
     assert 'href="#f-gender-woman"' in html and 'id="f-gender-woman"' in html
     assert 'href="#f-feel_safe-1"' in html and 'id="f-feel_safe-1"' in html
+
+
+def test_the_listening_session_comes_first_without_staff_version_numbers(client, auth):
+    auth.login("facilitator")
+    html = client.get("/").text
+    first, second = 'data-survey-link="listening_session"', 'data-survey-link="community_feedback"'
+    assert html.index(first) < html.index(second)
+    assert "<small>v1</small>" not in html
+    auth.login("coordinator")
+    assert "<small>v1</small>" in client.get("/").text

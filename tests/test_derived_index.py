@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sqlite3
 
 import pytest
 from conftest import run_cli
@@ -116,6 +117,10 @@ def test_a_record_changed_before_it_was_indexed_is_indexed_as_it_is_now(
     plain = item(session(1))
     wrong = item(session(2, women="twelve", quotes="Nobody mentioned the ferry."))
     send(client, facilitator, [plain, wrong])
+    changed = dict(plain["data"], venue="Another hall")
+    # A conflicting copy, from the record's own account (before the client signs in as a
+    # coordinator: a copy from another account is refused).
+    send(client, facilitator, [dict(plain, data=changed)])
     auth.login("coordinator")
     token = auth.csrf()  # from the API: no coordinator page read yet
     response = client.post(
@@ -128,8 +133,6 @@ def test_a_record_changed_before_it_was_indexed_is_indexed_as_it_is_now(
         data={"csrf_token": token, "answers": json.dumps(fixed), "comment": "confirmed"},
     )
     assert response.status_code == 302
-    changed = dict(plain["data"], venue="Another hall")
-    send(client, facilitator, [dict(plain, data=changed)])  # a conflicting copy
     assert facts(db) == 0, "reviews, corrections and conflicts index nothing by themselves"
 
     assert (
@@ -291,3 +294,33 @@ def test_number_columns_name_the_slot_of_each_block_number(app, db):
     }
     women = db.execute(f"SELECT total({columns['women']}) FROM submission_facts").fetchone()[0]
     assert women == sum(session(n)["women"] for n in range(3))
+
+
+def test_answers_with_a_lone_surrogate_are_indexed_readable_and_m0006_repairs_old_ones(tmp_path):
+    """SQLite's JSON functions turn an escaped lone surrogate into bytes that are not UTF-8:
+    indexed by m0004's SQL, they failed every read of the facts. m0006 takes those rows
+    out on an old database; m0018 then indexes every record again, from cleaned answers
+    (U+FFFD in place of each lone surrogate). The records stay as sent."""
+    db = connect(str(tmp_path / "surrogates.db"))
+    migrations = load_migrations()
+    migrations.apply(db, stop_before="m0006_reindex_lone_surrogates")
+    install_builtins(db)
+    broken = item(session(1, district="\ud800likoni", quotes="cut \udfff"))
+    plain = item(session(2))
+    ingest(db, [broken, plain], Origin("api"))
+    stored = db.execute("SELECT data FROM submissions WHERE id = ?", [broken["id"]]).fetchone()[0]
+    old_catch_up(db)  # how the index was filled before: from the stored text as it is
+    with pytest.raises(sqlite3.OperationalError, match="UTF-8"):
+        db.execute("SELECT area FROM submission_facts").fetchall()
+
+    migrations.apply(db, stop_before="m0008_sessions_and_tokens")  # m0006 alone
+    assert db.execute("SELECT area FROM submission_facts").fetchall() == [(session(2)["district"],)]
+
+    migrations.apply(db)  # then m0018: every record indexed again, by the Python indexer
+    assert catch_up(db) == 2 and not pending(db)
+    areas = dict(db.execute("SELECT submission_id, area FROM submission_facts").fetchall())
+    assert areas == {broken["id"]: "\ufffdlikoni", plain["id"]: session(2)["district"]}
+    hits = db.execute("SELECT count(*) FROM submission_search WHERE submission_search MATCH 'cut'")
+    assert hits.fetchone()[0] == 1
+    assert db.execute("SELECT data FROM submissions WHERE id = ?", [broken["id"]]).fetchone()[0] == stored
+    db.close()

@@ -65,6 +65,8 @@ def make_context(case: dict[str, Any]) -> EvalContext:
         choice_label=lambda name, value: labels.get(name, {}).get(value),
         today=VECTORS["context"]["today"],
         now=VECTORS["context"]["now"],
+        tz_offset=case.get("tz", 0),
+        instances=VECTORS["instances"],
     )
 
 
@@ -87,7 +89,7 @@ def walk(node: dict[str, Any]):
 
 def test_vector_file_is_big_enough_and_well_formed() -> None:
     assert len(CASES) >= 80
-    allowed = {"expr", "answers", "self", "position", "repeats", "choice", "expected", "note"}
+    allowed = {"expr", "answers", "self", "position", "repeats", "choice", "expected", "note", "tz"}
     for case in CASES:
         assert {"expr", "expected"} <= case.keys() <= allowed, case
     assert len(VECTORS["invalid"]) >= 20
@@ -95,7 +97,8 @@ def test_vector_file_is_big_enough_and_well_formed() -> None:
 
 def test_vectors_cover_every_function_and_operator() -> None:
     nodes = [n for case in CASES for n in walk(parse_case(case))]
-    assert set(FUNCTIONS) - {n["fn"] for n in nodes if "fn" in n} == set()
+    used = {n["fn"] for n in nodes if "fn" in n} | {"instance" for n in nodes if "lookup" in n}
+    assert set(FUNCTIONS) - used == set()
     assert OPERATORS - {n["op"] for n in nodes if "op" in n} == set()
     for shape in ("num", "str", "ref", "self", "col"):
         assert any(shape in n for n in nodes), shape

@@ -34,7 +34,7 @@ INDEX_HTML = "<!doctype html><html><head><title>expressions</title></head><body>
 # Runs in the page: evaluates every case and encodes results so that NaN, ±Infinity and
 # undefined survive the trip back to Python unambiguously.
 RUN_CASES_JS = """
-async ({cases, context, labels}) => {
+async ({cases, context, labels, instances}) => {
   const m = await import('/js/expressions.js');
   const encode = (v) => {
     if (v === undefined) return {t: 'undefined'};
@@ -42,6 +42,7 @@ async ({cases, context, labels}) => {
       if (Number.isNaN(v)) return {t: 'number', v: 'NaN'};
       if (!Number.isFinite(v)) return {t: 'number', v: v > 0 ? 'Infinity' : '-Infinity'};
     }
+    if (v && typeof v === 'object' && typeof v.text === 'function') return {t: 'date', v: v.text()};
     return {t: Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v, v};
   };
   const choiceLabel = (name, value) =>
@@ -51,7 +52,7 @@ async ({cases, context, labels}) => {
     const ctx = {
       answers: c.answers ?? {}, self: c.self ?? null, position: c.position ?? null,
       repeats: c.repeats ?? {}, choice: c.choice, choiceLabel,
-      today: context.today, now: context.now,
+      today: context.today, now: context.now, tzOffset: c.tz ?? 0, instances,
     };
     try {
       return {result: encode(m.evaluate(c.ast, ctx)), refs: [...m.references(c.ast)].sort()};
@@ -107,7 +108,12 @@ def test_js_evaluator_matches_every_vector(expr_page) -> None:
         payload.append({**case, "ast": parse(case["expr"], allow_columns="choice" in case)})
     outcomes = expr_page.evaluate(
         RUN_CASES_JS,
-        {"cases": payload, "context": VECTORS["context"], "labels": VECTORS["choice_labels"]},
+        {
+            "cases": payload,
+            "context": VECTORS["context"],
+            "labels": VECTORS["choice_labels"],
+            "instances": VECTORS["instances"],
+        },
     )
     assert len(outcomes) == len(CASES)
     failures = []

@@ -44,6 +44,7 @@ async () => {
 
 def open_form(phone, survey="listening_session", role="facilitator"):
     page = phone.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # "Remove this entry?": yes
     browser_login(page, role)
     page.goto(f"/forms/{survey}")
     page.evaluate(LOGIC_JS)  # resolves once the logic is attached

@@ -26,6 +26,9 @@ DATA = {
 }
 
 
+NONE = {"stored": 0, "duplicate": 0, "conflict": 0, "quarantined": 0, "refused": 0}
+
+
 def record(**changes) -> dict:
     item = {
         "id": str(uuid.uuid4()),
@@ -64,12 +67,12 @@ def test_import_stores_then_a_second_import_adds_nothing(client, auth, db):
     body = backup(*items, drafts=[record()])
     first = post_api(client, auth, body)
     assert first.status_code == 200
-    assert first.json["counts"] == {"stored": 2, "duplicate": 0, "conflict": 0, "quarantined": 1}
+    assert first.json["counts"] == dict(NONE, stored=2, quarantined=1)
     assert first.json["drafts_ignored"] == 1
     assert [r["id"] for r in first.json["results"]] == [item["id"] for item in items]
 
     again = post_api(client, auth, body)
-    assert again.json["counts"] == {"stored": 0, "duplicate": 3, "conflict": 0, "quarantined": 0}
+    assert again.json["counts"] == dict(NONE, duplicate=3)
     assert stored(db) == 3
 
     coordinator = find_user(db, "coordinator")
@@ -83,7 +86,7 @@ def test_import_is_audited_without_answers(client, auth, db):
     post_api(client, auth, backup(record()))
     entry = next(db.query("SELECT action, details FROM audit_log WHERE action = 'import_backup'"))
     details = json.loads(entry["details"])
-    assert details == {"stored": 1, "duplicate": 0, "conflict": 0, "quarantined": 0}
+    assert details == {"stored": 1, "duplicate": 0, "conflict": 0, "quarantined": 0, "refused": 0}
     assert "Street lights" not in entry["details"]
 
 

@@ -3,7 +3,9 @@
 A group member opens the link once online (in Arabic), the phone goes offline, the page
 reloads from the cache, the answers go to the outbox, and back online they reach the
 server through the link's own endpoint: no account, no cookie, only the link recorded.
-A record started after the link was paused stays on the phone, marked with the reason.
+A record filled offline on a page opened before a pause carries the page's ticket and is
+accepted after the pause; one whose page came after the pause is refused on its own and
+stays on the phone, marked with the reason.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from pathlib import Path
 import pytest
 from support_links import ago, make_link, set_link
 from support_offline import wait_for_worker, wait_until
+
+from survey_app.db import connect
+from survey_app.links.model import change_state
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
 
@@ -90,6 +95,21 @@ def test_public_form_fills_offline_in_arabic_and_syncs_through_the_link(app, pho
     wait_until(lambda: page.evaluate(OUTBOX_JS, f"link:{link.id}") == [], message="an empty outbox")
 
 
+def test_a_record_filled_offline_before_a_pause_is_accepted_after_it(app, phone, live_server, db):
+    link = make_link(app)
+    page = open_link_offline(phone, link, lang="en")  # the page (and its ticket) is cached
+    fill_feedback(page)
+    record_id = finalise(page)
+    [waiting] = page.evaluate(OUTBOX_JS, f"link:{link.id}")
+    assert waiting["meta"]["link_ticket"] == page.get_attribute("form.survey-form", "data-link-ticket")
+    pause = connect(app.config["DATABASE"])
+    change_state(pause, link.id, "pause", None)  # the coordinator pauses while the phone is offline
+    pause.close()
+    phone.set_offline(False)
+    [row] = wait_until(lambda: submissions(db, link.id), message="the record on the server")
+    assert row["id"] == record_id and "link_ticket" not in json.loads(row["meta"])
+
+
 def test_a_record_started_after_the_pause_stays_on_the_phone_with_the_reason(app, phone, live_server, db):
     link = make_link(app)
     page = open_link_offline(phone, link, lang="en")
@@ -102,6 +122,9 @@ def test_a_record_started_after_the_pause_stays_on_the_phone_with_the_reason(app
         message="the refused record marked on the phone",
     )
     assert outbox[0]["id"] == record_id and "backup file" in outbox[0]["problem"]
+    # The confirmation no longer says it will be sent: it gives the server's reason.
+    page.wait_for_selector("#finalised[data-state=problem]")
+    assert outbox[0]["problem"] in page.inner_text("#finalised")
     assert submissions(db, link.id) == []
     # The page shows why, and offers the backup file and a retry (there is no home screen).
     panel = page.locator("#link-phone")

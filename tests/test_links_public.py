@@ -134,13 +134,35 @@ def test_closed_links_answer_with_a_page_in_the_survey_language(app, client, db,
 def test_a_form_opened_before_a_pause_is_accepted_after_it(app, client, db):
     link = make_link(app)
     html = client.get(f"/p/{link.token}").text
-    started_at = re.search(r'name="_started_at" value="([^"]+)"', html).group(1)
+    ticket = re.search(r'name="_ticket" value="([^"]+)"', html).group(1)
     change_state(db, link.id, "pause", None)
-    response = client.post(f"/p/{link.token}", data=form_fields(_started_at=started_at))
+    response = client.post(f"/p/{link.token}", data=form_fields(_ticket=ticket))
     assert response.status_code == 302
     assert len(stored(db, link_id=link.id)) == 1
+    assert ticket not in stored(db, link_id=link.id)[0]["meta"]  # checked, then dropped
     thanks = client.get(response.headers["Location"])
     assert "Give another answer" not in thanks.text  # the link is paused: no new form offered
+
+
+def test_a_back_dated_start_time_on_the_form_post_proves_nothing(app, client, db):
+    link = make_link(app, max_submissions=1)
+    posts = [
+        client.post(f"/p/{link.token}", data=form_fields(_started_at="2020-01-01T00:00:00.000+00:00"))
+        for _ in range(3)
+    ]
+    assert [p.status_code for p in posts] == [302, 403, 403]
+    assert len(stored(db, link_id=link.id)) == 1
+
+
+def test_a_form_post_reusing_another_links_record_id_is_kept_under_a_new_id(app, client, db):
+    first, second = make_link(app), make_link(app, label="Another group")
+    fields = form_fields()
+    assert client.post(f"/p/{first.token}", data=fields).status_code == 302
+    again = client.post(f"/p/{second.token}", data={**fields, "biggest_difference": "Other words"})
+    assert again.status_code == 302
+    rows = db.execute("SELECT id, link_id FROM submissions ORDER BY link_id").fetchall()
+    assert [r[1] for r in rows] == [first.id, second.id] and rows[0][0] == fields["_id"] != rows[1][0]
+    assert db.execute("SELECT count(*) FROM submission_conflicts").fetchone()[0] == 0
 
 
 def test_add_repeat_button_and_language_switch_keep_the_link(app, client):

@@ -1,8 +1,10 @@
 """Phones sync a link's records with the link's token: one survey only, nothing to read.
 
-Records made while a link was open are accepted after it closed (paused, expired, full);
-anything the link may not bring in refuses the whole batch with a 403, so the phone keeps
-every record (the sync contract: a phone drops its copy only when the server has it).
+Records made on a page served while the link was open (they carry its ticket) are accepted
+after it closed (paused, expired, full); a back-dated ``started_at`` proves nothing. A
+record the closed link cannot take is refused on its own (item status ``refused``), the
+rest of the batch is stored; another survey or a revoked link refuses the whole batch with
+a 403 (the sync contract: a phone drops its copy only when the server has it).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support_links import ago, iso, make_link, record, set_link, sync
+from support_links import ago, iso, make_link, page_ticket, record, set_link, sync, ticket
 
 from survey_app.links.model import change_state
 
@@ -114,67 +116,169 @@ def test_link_batches_are_bounded(app, client, db):
     assert response.status_code == 413 and count(db) == 0
 
 
-def test_records_started_before_a_pause_are_accepted_after_it(app, client, db):
+def statuses(response) -> list[str]:
+    assert response.status_code == 200, response.json
+    return [r["status"] for r in response.json["results"]]
+
+
+def test_records_from_a_page_opened_before_a_pause_are_accepted_after_it(app, client, db):
     link = make_link(app)
-    set_link(app, link.id, state="paused", state_changed_at=ago(hours=1))
-    response = sync(client, link.token, [record(started_at=ago(hours=3)), record(started_at=ago(hours=2))])
-    assert response.status_code == 200
+    opened = page_ticket(client, link.token)  # the form page, served while the link is open
+    change_state(db, link.id, "pause", None)
+    response = sync(client, link.token, [record(link_ticket=opened), record(link_ticket=opened)])
+    assert statuses(response) == ["stored", "stored"]
     assert count(db, link.id) == 2
 
 
-def test_a_record_started_after_the_pause_refuses_the_batch_and_says_why(app, client, db):
+def test_back_dated_start_times_do_not_get_past_a_full_link(app, client, db):
+    """The review's reproduction: a --max 1 link took 21 records with back-dated start times."""
+    link = make_link(app, max_submissions=1)
+    one_by_one = [sync(client, link.token, [record(started_at=ago(days=3))]) for _ in range(11)]
+    in_one_batch = sync(client, link.token, [record(started_at=ago(days=3)) for _ in range(10)])
+    assert [statuses(r)[0] for r in one_by_one] == ["stored"] + ["refused"] * 10
+    assert statuses(in_one_batch) == ["refused"] * 10
+    assert count(db, link.id) == 1
+
+
+def test_a_batch_arriving_while_open_stops_at_the_cap_without_tickets(app, client, db):
+    link = make_link(app, max_submissions=2)
+    response = sync(client, link.token, [record() for _ in range(5)])
+    assert statuses(response) == ["stored", "stored", "refused", "refused", "refused"]
+    assert count(db, link.id) == 2
+
+
+def expired_yesterday(app, link_id: int) -> None:
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    set_link(app, link_id, expires_at=f"{yesterday}T23:59:59.999+00:00")
+
+
+def test_a_forged_or_foreign_ticket_is_refused_once_closed(app, client, db):
+    link, other = make_link(app), make_link(app, label="Another group")
+    genuine = ticket(app, link.id, days=2)
+    expired_yesterday(app, link.id)
+    forged = genuine[:-4] + ("AAAA" if not genuine.endswith("AAAA") else "BBBB")
+    from survey_app.links import tickets
+
+    other_key = tickets.issue("not-this-server's-secret", link.id)
+    items = [
+        record(link_ticket=forged),
+        record(link_ticket=ticket(app, other.id, days=2)),  # another link's
+        record(link_ticket=other_key),
+        record(link_ticket={"l": link.id, "t": 0}),
+        record(),  # none at all
+        record(link_ticket=genuine),
+    ]
+    assert statuses(sync(client, link.token, items)) == ["refused"] * 5 + ["stored"]
+    assert count(db, link.id) == 1
+
+
+def test_a_record_an_expired_link_cannot_take_is_refused_alone_and_says_why(app, client, db):
     link = make_link(app)
+    opened = ticket(app, link.id, days=2)
+    expired_yesterday(app, link.id)
+    before, after = record(link_ticket=opened), record(link_ticket=ticket(app, link.id, minutes=10))
+    response = sync(client, link.token, [before, after], headers={"Accept-Language": "sw"})
+    assert statuses(response) == ["stored", "refused"]
+    refused = response.json["results"][1]
+    assert refused == {
+        "id": after["id"],
+        "status": "refused",
+        "reason": "link_closed",
+        "message": refused["message"],
+    }
+    assert "muda wa kujibu umekwisha" in refused["message"]  # Swahili: the survey speaks it
+    assert count(db, link.id) == 1
+
+
+def test_a_record_a_paused_link_cannot_take_refuses_the_batch_to_be_sent_again(app, client, db):
+    """A pause can end, so this is no "never": 403, nothing stored, the phone retries later."""
+    link = make_link(app)
+    opened = ticket(app, link.id, hours=2)
     set_link(app, link.id, state="paused", state_changed_at=ago(hours=1))
-    before, after = record(started_at=ago(hours=2)), record(started_at=ago(minutes=10))
+    before, after = record(link_ticket=opened), record(link_ticket=ticket(app, link.id, minutes=10))
     response = sync(client, link.token, [before, after], headers={"Accept-Language": "sw"})
     assert response.status_code == 403
     assert response.json["errors"]["link"] == ["paused"]
     assert list(response.json["errors"]["refused"]) == [after["id"]]
     assert "imesimamishwa" in response.json["error"]  # Swahili: the survey speaks it
-    assert count(db) == 0  # nothing of a refused batch is stored: the phone keeps both
-
-
-def test_records_without_a_start_time_are_refused_once_closed(app, client, db):
-    link = make_link(app)
-    change_state(db, link.id, "pause", None)
-    item = record()
-    item["meta"] = {}
-    response = sync(client, link.token, [item])
-    assert response.status_code == 403 and count(db) == 0
+    assert count(db) == 0  # the phone keeps both, and sends the first again on its own
+    assert statuses(sync(client, link.token, [before])) == ["stored"]
+    set_link(app, link.id, state="active", state_changed_at=ago(seconds=1))  # resumed
+    assert statuses(sync(client, link.token, [after])) == ["stored"]
 
 
 def test_records_made_before_expiry_are_accepted_after_it(app, client, db):
     link = make_link(app)
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     set_link(app, link.id, expires_at=f"{yesterday}T23:59:59.999+00:00")
-    made = iso(datetime.fromisoformat(f"{yesterday}T18:00:00+00:00"))
-    assert sync(client, link.token, [record(started_at=made)]).status_code == 200
-    late = sync(client, link.token, [record(started_at=ago(minutes=1))])
-    assert late.status_code == 403 and late.json["errors"]["link"] == ["expired"]
+    evening = datetime.fromisoformat(f"{yesterday}T18:00:00+00:00")
+    from survey_app.links import tickets
+
+    made = tickets.issue(app.config["SECRET_KEY"], link.id, evening)
+    assert statuses(sync(client, link.token, [record(link_ticket=made)])) == ["stored"]
+    late = sync(client, link.token, [record(started_at=iso(evening))])  # a claim, no ticket
+    assert statuses(late) == ["refused"]
 
 
-def test_a_full_link_still_takes_records_started_before_it_filled(app, client, db):
+def test_a_stale_ticket_vouches_for_nothing(app, client, db):
+    link = make_link(app)
+    old = ticket(app, link.id, days=app.config["LINK_TICKET_DAYS"] + 1)
+    change_state(db, link.id, "pause", None)
+    refused = sync(client, link.token, [record(link_ticket=old)])
+    assert refused.status_code == 403 and count(db) == 0
+
+
+def test_an_open_link_takes_records_without_a_ticket(app, client, db):
+    link = make_link(app)  # old phones, cached pages from before tickets
+    assert statuses(sync(client, link.token, [record(), record(link_ticket="junk")])) == ["stored", "stored"]
+
+
+def test_the_ticket_is_not_stored_and_is_the_same_for_everyone_in_its_window(app, client, db):
+    link = make_link(app)
+    first, second = page_ticket(client, link.token), page_ticket(app.test_client(), link.token)
+    assert first == second  # no per-device or per-page id: ten-minute windows
+    sync(client, link.token, [record(link_ticket=first)])
+    row = db.execute("SELECT meta FROM submissions WHERE link_id = ?", [link.id]).fetchone()
+    assert "link_ticket" not in json.loads(row[0]) and first not in row[0]
+
+
+def test_a_full_link_still_takes_records_from_pages_opened_before_it_filled(app, client, db):
     link = make_link(app, max_submissions=2)
-    early = record(started_at=ago(hours=5))  # filled in offline, synced late
-    assert sync(client, link.token, [record(), record()]).status_code == 200
-    assert sync(client, link.token, [early]).status_code == 200
-    late = sync(client, link.token, [record(started_at=iso(datetime.now(UTC) + timedelta(seconds=1)))])
-    assert late.status_code == 403 and late.json["errors"]["link"] == ["full"]
+    opened = page_ticket(client, link.token)  # filled in offline, synced late
+    assert statuses(sync(client, link.token, [record(), record()])) == ["stored", "stored"]
+    assert statuses(sync(client, link.token, [record(link_ticket=opened)])) == ["stored"]
+    late = sync(client, link.token, [record(started_at=ago(hours=5))])
+    assert statuses(late) == ["refused"]
+    assert client.get(f"/p/{link.token}").status_code == 403  # no page, so no new ticket
     assert count(db, link.id) == 3
 
 
 def test_a_revoked_link_takes_nothing_new_but_answers_replays(app, client, db):
     link = make_link(app)
-    sent = record(started_at=ago(hours=2))
+    opened = page_ticket(client, link.token)
+    sent = record(link_ticket=opened)
     assert sync(client, link.token, [sent]).status_code == 200
     change_state(db, link.id, "revoke", None)
-    new = record(started_at=ago(hours=3))
+    new = record(link_ticket=opened)
     refused = sync(client, link.token, [new])
     assert refused.status_code == 403 and refused.json["errors"]["link"] == ["revoked"]
     assert "backup file" in refused.json["error"]
     replay = sync(client, link.token, [sent])
     assert replay.status_code == 200 and replay.json["results"][0]["status"] == "duplicate"
     assert count(db, link.id) == 1
+
+
+def test_a_revoked_link_writes_no_conflict_copy_of_an_id_it_holds(app, client, db):
+    link = make_link(app)
+    sent = record()
+    assert sync(client, link.token, [sent]).status_code == 200
+    change_state(db, link.id, "revoke", None)
+    copy = {**sent, "data": {**sent["data"], "biggest_difference": "x" * 1000}}
+    response = sync(client, link.token, [copy])
+    assert response.status_code == 403 and list(response.json["errors"]["refused"]) == [sent["id"]]
+    assert db.execute("SELECT count(*) FROM submission_conflicts").fetchone()[0] == 0
+    assert sync(client, link.token, [sent, copy]).status_code == 403
+    assert db.execute("SELECT count(*) FROM submission_conflicts").fetchone()[0] == 0
 
 
 def test_a_revoked_link_forgets_its_token_but_still_recognises_it(app, client, db):

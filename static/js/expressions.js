@@ -1,19 +1,27 @@
+import { XDate, dateToDays, isDateText } from './expr-dates.js';
+import { ODK_FUNCTIONS, lookupRows } from './expr-functions.js';
+import { translatePattern } from './regex-dialect.js';
+
 // Evaluator for XLSForm expression syntax trees, the JavaScript twin of
 // survey_app/engine/expr_eval.py. The server parses each expression once into JSON (node
 // shapes and semantics are documented in survey_app/engine/expressions.py); the phone only
 // walks that tree, offline. Both evaluators run tests/data/expression_vectors.json, so a
 // change here must be made in Python too.
 //
-// ctx: {answers, self, position, repeats, choiceLabel(name, value), today, now, choice}
+// ctx: {answers, self, position, repeats, choiceLabel(name, value), today, now, choice,
+//       tzOffset, instances}
 //   answers: object (own keys, or a prototype chain for repeat scopes) or Map
 //   repeats: {repeatName: [instanceObject, ...]}
 //   today/now: ISO strings; default to the device clock.
+//   tzOffset: minutes east of UTC that date-only values are read in (default 0; the form
+//     passes the phone's own); instances: {name: [row, ...]} of form attachments.
+// Dates (XDate, dateToDays) live in expr-dates.js, the other ODK functions in
+// expr-functions.js, as in Python.
 
 const WS = ' \t\n\r';
 const WS_SPLIT_RE = /[ \t\n\r]+/;
-const NUMBER_RE = /^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
-const DATE_RE =
-  /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2}(?:\.[0-9]+)?))?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$/;
+// Decimal numerals, with an exponent as ODK Collect (Java) and Enketo read them.
+const NUMBER_RE = /^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const hasOwn = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
 
 // -- coercions --------------------------------------------------------------------------------
@@ -35,6 +43,7 @@ export function toString(v) {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (isNumber(v)) return String(v);
   if (typeof v === 'string') return v;
+  if (v instanceof XDate) return v.text();
   if (Array.isArray(v)) return v.map(toString).filter((s) => s !== '').join(' ');
   if (isPlainObject(v) && 'lat' in v && 'lon' in v) {
     return ['lat', 'lon', 'alt', 'accuracy']
@@ -45,68 +54,35 @@ export function toString(v) {
   return '';
 }
 
-function daysFromCivil(y, m, d) {
-  // Howard Hinnant's algorithm: proleptic Gregorian date -> days since 1970-01-01.
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-function daysInMonth(y, m) {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(m) ? 30 : 31;
-}
-
-/** ISO date/datetime -> days since 1970-01-01 (UTC when no offset), as ODK does. */
-function dateToDays(text) {
-  const m = DATE_RE.exec(text);
-  if (!m) return NaN;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
-  const days = daysFromCivil(y, mo, d);
-  if (m[4] === undefined) return days;
-  const [h, minute, sec] = [Number(m[4]), Number(m[5]), m[6] === undefined ? 0 : Number(m[6])];
-  const tz = m[7];
-  let off = 0;
-  if (tz && tz !== 'Z') {
-    const digits = tz.slice(1).replace(':', '');
-    const [oh, om] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
-    if (oh > 23 || om > 59) return NaN;
-    off = (oh * 60 + om) * 60 * (tz[0] === '-' ? -1 : 1);
-  }
-  if (h > 23 || minute > 59 || sec >= 60) return NaN;
-  return days + (h * 3600 + minute * 60 + sec - off) / 86400;
-}
-
-function stringToNumber(text) {
+function stringToNumber(text, tz) {
   const t = strip(text);
   if (NUMBER_RE.test(t)) return Number(t);
-  return dateToDays(t);
+  return dateToDays(t, tz);
 }
 
-/** XPath number(): unanswered and non-numeric text are NaN; ISO dates are days. */
-export function toNumber(v) {
+/** XPath number(): unanswered and non-numeric text are NaN; ISO dates are days (a
+ * date-only one at midnight tz minutes east of UTC). */
+export function toNumber(v, tz = 0) {
   if (v === null || v === undefined) return NaN;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (isNumber(v)) return v;
-  return stringToNumber(toString(v));
+  if (v instanceof XDate) return v.days;
+  return stringToNumber(toString(v), tz);
 }
 
 /** Result of a relevant/constraint: numbers non-zero and not NaN, text non-empty. */
 export function truthy(v) {
   if (typeof v === 'boolean') return v;
   if (isNumber(v)) return !Number.isNaN(v) && v !== 0;
+  if (v instanceof XDate) return Number.isFinite(v.days);
   if (isPlainObject(v)) return true;
   return toString(v) !== '';
 }
 
-const isEmpty = (v) => (isNumber(v) && Number.isNaN(v)) || toString(v) === '';
+export const isEmpty = (v) => (isNumber(v) && Number.isNaN(v)) || toString(v) === '';
 
 /** Choice names of a select_multiple answer: an array, or a space-separated string. */
-function tokens(v) {
+export function tokens(v) {
   if (Array.isArray(v)) return v.map(toString).filter((s) => s !== '');
   return toString(v)
     .split(WS_SPLIT_RE)
@@ -127,24 +103,30 @@ function compareText(a, b) {
 
 // -- operators --------------------------------------------------------------------------------
 
-function equals(a, b) {
+/** A date value on either side, or two texts that both read as dates: compare instants. */
+function dated(a, b) {
+  if (a instanceof XDate || b instanceof XDate) return true;
+  return typeof a === 'string' && typeof b === 'string' && isDateText(strip(a)) && isDateText(strip(b));
+}
+
+function equals(a, b, tz) {
   if (typeof a === 'boolean' || typeof b === 'boolean') return truthy(a) === truthy(b);
-  if (isNumber(a) || isNumber(b)) return toNumber(a) === toNumber(b);
+  if (isNumber(a) || isNumber(b) || dated(a, b)) return toNumber(a, tz) === toNumber(b, tz);
   return toString(a) === toString(b);
 }
 
-function relational(op, a, b) {
+function relational(op, a, b, tz) {
   let x;
   let y;
-  const typed = (v) => isNumber(v) || typeof v === 'boolean';
+  const typed = (v) => isNumber(v) || typeof v === 'boolean' || v instanceof XDate;
   if (typed(a) || typed(b)) {
-    x = toNumber(a);
-    y = toNumber(b);
+    x = toNumber(a, tz);
+    y = toNumber(b, tz);
   } else {
     const sa = toString(a);
     const sb = toString(b);
-    const nx = toNumber(sa);
-    const ny = toNumber(sb);
+    const nx = toNumber(sa, tz);
+    const ny = toNumber(sb, tz);
     if (!Number.isNaN(nx) && !Number.isNaN(ny)) {
       x = nx;
       y = ny;
@@ -205,7 +187,8 @@ function compileRegex(pattern) {
   if (!regexCache.has(pattern)) {
     let re = null;
     try {
-      re = new RegExp(pattern);
+      const translated = translatePattern(pattern);
+      re = translated === null ? null : new RegExp(translated, 'u');
     } catch {
       re = null;
     }
@@ -249,9 +232,10 @@ function zeroSign(result, x) {
   return result === 0 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : result;
 }
 
-class Evaluator {
+export class Evaluator {
   constructor(ctx) {
     this.ctx = ctx || {};
+    this.tz = this.ctx.tzOffset || 0;
   }
 
   value(node) {
@@ -265,6 +249,7 @@ class Evaluator {
       return hasOwn(choice, node.col) ? (choice[node.col] ?? null) : null;
     }
     if (hasOwn(node, 'op')) return this.op(node.op, node.args);
+    if (hasOwn(node, 'lookup')) return lookupRows(this, node);
     if (hasOwn(node, 'fn')) {
       if (!hasOwn(FUNCTIONS, node.fn)) throw new Error(`Unknown function '${node.fn}'`);
       return FUNCTIONS[node.fn](this, node.args);
@@ -273,7 +258,7 @@ class Evaluator {
   }
 
   number(node) {
-    return toNumber(this.value(node));
+    return toNumber(this.value(node), this.tz);
   }
 
   text(node) {
@@ -289,9 +274,9 @@ class Evaluator {
     }
     const a = this.value(args[0]);
     const b = this.value(args[1]);
-    if (op === '=') return equals(a, b);
-    if (op === '!=') return !equals(a, b);
-    if (['<', '<=', '>', '>='].includes(op)) return relational(op, a, b);
+    if (op === '=') return equals(a, b, this.tz);
+    if (op === '!=') return !equals(a, b, this.tz);
+    if (['<', '<=', '>', '>='].includes(op)) return relational(op, a, b, this.tz);
     throw new Error(`Unknown operator '${op}'`);
   }
 
@@ -320,7 +305,7 @@ class Evaluator {
   extreme(args, pick) {
     const numbers = [];
     for (const arg of args) {
-      for (const v of this.nodeset(arg)) if (!isEmpty(v)) numbers.push(toNumber(v));
+      for (const v of this.nodeset(arg)) if (!isEmpty(v)) numbers.push(toNumber(v, this.tz));
     }
     if (!numbers.length || numbers.some(Number.isNaN)) return NaN;
     return pick(...numbers);
@@ -371,7 +356,7 @@ const FUNCTIONS = {
     const x = ev.number(a[0]);
     return Number.isFinite(x) ? zeroSign(Math.trunc(x), x) : x;
   },
-  number: (ev, a) => toNumber(ev.argOrSelf(a)),
+  number: (ev, a) => toNumber(ev.argOrSelf(a), ev.tz),
   round: (ev, a) => roundHalfAway(ev.number(a[0]), a.length > 1 ? ev.number(a[1]) : 0),
   position: (ev) => (ev.ctx.position === null || ev.ctx.position === undefined ? NaN : ev.ctx.position),
   count: (ev, a) => {
@@ -381,7 +366,7 @@ const FUNCTIONS = {
   sum: (ev, a) => {
     let total = 0;
     // Skip unanswered: a half-filled instance must not turn the total into NaN.
-    for (const v of ev.nodeset(a[0])) if (!isEmpty(v)) total += toNumber(v);
+    for (const v of ev.nodeset(a[0])) if (!isEmpty(v)) total += toNumber(v, ev.tz);
     return total;
   },
   min: (ev, a) => ev.extreme(a, Math.min),
@@ -398,6 +383,7 @@ const FUNCTIONS = {
   ceiling: rounding(Math.ceil),
   abs: (ev, a) => Math.abs(ev.number(a[0])),
   'decimal-date-time': (ev, a) => ev.number(a[0]),
+  ...ODK_FUNCTIONS,
 };
 
 /** Evaluate a syntax tree produced by the server's parser. Bad data never throws. */
@@ -413,6 +399,7 @@ export function references(ast) {
     const node = stack.pop();
     if (hasOwn(node, 'ref')) found.add(node.ref);
     for (const child of node.args || []) stack.push(child);
+    if (hasOwn(node, 'where')) stack.push(node.where);
   }
   return found;
 }

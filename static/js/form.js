@@ -18,9 +18,17 @@
  * its messages (types, constraints) before a record may be finalised.
  * The form dispatches `survey:restored` after a draft is put back and
  * `survey:repeat-added` (detail {item, index}) when a repeat instance is added.
+ *
+ * A public link's form (data-link-token) is filled on phones that groups share, so it
+ * keeps nothing the next person could find: no draft id in the address or the history
+ * (the draft follows its page only through the page's own language switch and an update,
+ * by a one-time hand-over in sessionStorage that the next page consumes), a new page load
+ * always starts empty, unfinished answers older than data-draft-hours are deleted, and
+ * "Delete my answers from this phone" empties its store. See docs/public-links.md.
  */
 import {
   askPersistence,
+  onSyncChange,
   openStore,
   registerBackgroundSync,
   registerWorker,
@@ -30,11 +38,35 @@ import {
   storageInfo,
   user,
 } from './offline.js';
+import { clearErrorsWhenAnswered, describe, sectionNavigation, showConnection } from './formhelp.js';
 import { addRepeatInstance, fieldId, readAnswers, restore, snapshot } from './formread.js';
 import { t, tn } from './i18n.js';
 
 const form = document.querySelector('form.survey-form');
+const publicForm = Boolean(form && form.dataset.linkToken);
+let pub = null; // ./publicform.js, loaded for a public link's form only
 if (form && user) start(form);
+
+/* Which draft this page continues: a public form only the one handed over to it; a
+   facilitator's form the ?draft= of its address (their phone is theirs, behind a sign-in). */
+async function draftToResume(store) {
+  if (publicForm) {
+    const handed = pub.takeHandover();
+    const record = handed ? await store.get(handed).catch(() => null) : null;
+    return { record: record && record.state === 'draft' ? record : null };
+  }
+  const asked = new URLSearchParams(location.search).get('draft');
+  const record = asked ? await store.get(asked).catch(() => null) : null;
+  if (asked && (!record || record.state !== 'draft')) {
+    return {
+      record: null,
+      note: record
+        ? t('That record is already finished; this is a new one.')
+        : t('That draft is not on this phone; this is a new record.'),
+    };
+  }
+  return { record };
+}
 
 function newId() {
   if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -98,25 +130,21 @@ async function start(form) {
     }
   });
   askPersistence();
+  if (publicForm) {
+    pub = await import('./publicform.js');
+    await pub.startPublic(form, store);
+  }
 
   const params = new URLSearchParams(location.search);
-  const asked = params.get('draft');
-  let record = asked ? await store.get(asked).catch(() => null) : null;
-  if (asked && (!record || record.state !== 'draft')) {
-    message(
-      record
-        ? t('That record is already finished; this is a new one.')
-        : t('That draft is not on this phone; this is a new record.'),
-      'status',
-    );
-    record = null;
-  }
+  const { record, note } = await draftToResume(store);
+  if (note) message(note, 'status');
   if (record && record.version && record.version !== form.dataset.version) {
     // A draft keeps the version it was started on: open that version's page when we can;
     // offline, keep this page but save and send the draft under its own version.
     if (navigator.onLine && params.get('version') !== record.version) {
       const url = new URL(location.href);
       url.searchParams.set('version', record.version);
+      if (publicForm) pub.handOver(record.id);
       location.replace(url.pathname + url.search);
       return;
     }
@@ -125,8 +153,12 @@ async function start(form) {
   }
   const id = record ? record.id : newId();
   const startedAt = record ? record.meta.started_at : new Date().toISOString();
+  // A public link's page carries the server's ticket (issued while the link was open);
+  // a draft restored on a page without one (an old cached copy) keeps its own.
+  if (!form.dataset.linkTicket && record && record.meta.link_ticket) form.dataset.linkTicket = record.meta.link_ticket;
   field('_id').value = id;
   field('_started_at').value = startedAt;
+  sectionNavigation(form, () => field('_id').value);
   if (record) {
     restore(form, record.fields || []);
     form.dispatchEvent(new CustomEvent('survey:restored', { detail: { id } }));
@@ -141,11 +173,21 @@ async function start(form) {
   registerWorker({
     auto: false,
     beforeUpdate: () => saver.flush(),
-    reloadUrl: () => draftUrl(id, saver.exists()),
+    reloadUrl: () => {
+      if (publicForm && saver.exists()) pub.handOver(id);
+      return draftUrl(id, saver.exists());
+    },
+    updateText: publicForm ? pub.pt('update_ready') : null,
   });
   attachOptionalLogic(saver);
+  attachCaptureWidgets(store, saver);
+  clearErrorsWhenAnswered(form);
+  showConnection(form);
   startAutoSync();
-  if (form.dataset.linkToken) keepLinkPages();
+  if (publicForm) {
+    keepLinkPages();
+    pub.wireForget(form, store, saver);
+  }
 }
 
 /* A public link's pages are named in no precache list: ask the worker to keep them. */
@@ -183,18 +225,27 @@ function buildRecord(id, startedAt) {
     id,
     survey: form.dataset.survey,
     version: form.dataset.version,
-    title: (document.querySelector('h1') || {}).textContent || form.dataset.survey,
+    title: titled((document.querySelector('h1') || {}).textContent || form.dataset.survey),
     lang: form.dataset.lang,
     data: readAnswers(form, { calculations: true }),
     fields: snapshot(form),
     sync_url: form.dataset.syncUrl || undefined, // a public link's own endpoint (never sent)
+    files: fileNames(), // kept in the 'files' store; the record goes once they are all sent
     meta: {
       started_at: startedAt,
       device_id: form.dataset.linkToken ? null : deviceId(), // anonymous: no phone id at all
+      link_ticket: form.dataset.linkTicket || undefined, // the server's proof the link was open
       app_version: form.dataset.appVersion || 'web',
       account: user,
     },
   };
+}
+
+/* The form's title and what tells this record apart (date, venue, ward...): the lists of
+   drafts, records waiting and records sent show it after days offline. */
+function titled(title) {
+  const summary = describe(form);
+  return summary ? `${title.trim()} — ${summary}` : title;
 }
 
 /* Saves one change at a time, and again if more came in meanwhile: never a lost change,
@@ -215,7 +266,8 @@ function autosaver(store, id, startedAt, exists) {
       dirty = false;
       try {
         await store.saveDraft(buildRecord(id, startedAt));
-        if (!saved) history.replaceState(history.state, '', draftUrl(id, true));
+        // A facilitator's address names the draft (reload resumes it); a public one never does.
+        if (!saved && !publicForm) history.replaceState(history.state, '', draftUrl(id, true));
         saved = true;
         state.dataset.saveState = 'saved';
         state.textContent = t('Saved on this phone at {time}.', { time: new Date().toLocaleTimeString() });
@@ -271,7 +323,8 @@ function wire(store, saver, id) {
       event.preventDefault();
       await saver.flush();
       const url = new URL(link.href, location.href);
-      if (saver.exists()) url.searchParams.set('draft', id);
+      if (saver.exists() && publicForm) pub.handOver(id);
+      else if (saver.exists()) url.searchParams.set('draft', id);
       location.assign(url.pathname + url.search);
     });
   });
@@ -314,6 +367,31 @@ function attachOptionalLogic(saver) {
     });
 }
 
+/* Photos, recordings, signatures, barcodes, locations: their code is loaded only when
+   this form has such a question (capture/index.js loads each kind's own module). */
+function attachCaptureWidgets(store, saver) {
+  if (!form.querySelector('[data-capture]')) return;
+  import('./capture/index.js')
+    .then((module) =>
+      module.attachCapture(form, {
+        store: Promise.resolve(store),
+        recordId: () => field('_id').value,
+        anonymous: Boolean(form.dataset.linkToken),
+        onChange: () => saver.change(),
+      }),
+    )
+    .catch(() => {
+      /* without the widgets the pickers and text boxes still work */
+    });
+}
+
+/* The names of the files the answers hold (questions that apply only). */
+function fileNames() {
+  return [...form.querySelectorAll('input[data-file-answer]')]
+    .filter((input) => !input.disabled && input.value)
+    .map((input) => input.value);
+}
+
 /* ---- finalising ---- */
 
 function visible(element) {
@@ -322,7 +400,8 @@ function visible(element) {
 
 function answered(wrapper) {
   for (const input of wrapper.querySelectorAll('input, textarea, select')) {
-    if (input.disabled || input.type === 'hidden' || input.name.endsWith('_other')) continue;
+    if (input.disabled || input.name.endsWith('_other')) continue;
+    if (input.type === 'hidden' && !input.hasAttribute('data-file-answer')) continue;
     if (input.type === 'radio' || input.type === 'checkbox') {
       if (input.checked) return true;
     } else if (input.value.trim() !== '') {
@@ -415,17 +494,27 @@ async function finalise(store, saver, id) {
   try {
     await store.finalise(record);
   } catch (error) {
-    message(t('Could not put the record in the outbox ({reason}). Sending it straight to the server.', { reason: error.name || error }));
+    message(
+      publicForm
+        ? pub.pt('keep_failed')
+        : t('Could not put the record in the outbox ({reason}). Sending it straight to the server.', {
+            reason: error.name || error,
+          }),
+    );
     HTMLFormElement.prototype.submit.call(form); // the no-JavaScript path, online
     return;
   }
+  if (self.SurveyUpload) await self.SurveyUpload.prune(store, id, record.files).catch(() => {}); // replaced photos
   history.replaceState(history.state, '', draftUrl(id, false));
-  confirmFinalised(id);
-  requestSync();
+  const update = confirmFinalised(store, id);
+  requestSync().then(update, update);
   registerBackgroundSync();
 }
 
-function confirmFinalised(id) {
+/* The confirmation after "Finish and send": waiting on this phone until the server
+   acknowledged the record, then received (or refused, with the server's message). It
+   follows every sync on the phone (this page, another tab, the worker). */
+function confirmFinalised(store, id) {
   const url = new URL(location.href);
   const panel = document.createElement('section');
   panel.className = 'finalised';
@@ -435,23 +524,59 @@ function confirmFinalised(id) {
   panel.innerHTML =
     '<h2></h2><p data-saved></p>' +
     '<p><a class="button primary" data-another></a>' +
-    (form.dataset.linkToken ? '' : ' <a class="button" href="/" data-home></a>') + // no home for a public link
+    (publicForm ? '' : ' <a class="button" href="/" data-home></a>') + // no home for a public link
     '</p>';
-  panel.querySelector('h2').textContent = t('Saved in the outbox');
-  // The reference stays in a <code>, inside the translated sentence.
-  const [before, after] = t(
-    'The record is on this phone (reference {ref}) and will be sent as soon as there is ' +
-      'a connection. You can close the app.',
-  ).split('{ref}');
-  const code = document.createElement('code');
-  code.textContent = id.slice(0, 8);
-  panel.querySelector('[data-saved]').append(before, code, after || '');
-  panel.querySelector('[data-another]').textContent = t('Start another');
+  panel.querySelector('[data-another]').textContent = publicForm ? pub.pt('thanks_again') : t('Start another');
   if (panel.querySelector('[data-home]')) panel.querySelector('[data-home]').textContent = t('Home');
   panel.querySelector('[data-another]').href = url.pathname + url.search;
+  let shown = null;
+  const show = (state, record) => {
+    if (state === shown) return;
+    shown = state;
+    panel.dataset.state = state;
+    const [title, sentence] = publicForm ? pub.confirmationWords(state, record) : staffWords(state, record, id);
+    panel.querySelector('h2').textContent = title;
+    panel.querySelector('[data-saved]').replaceChildren(...sentence);
+  };
+  show('waiting', null);
   form.hidden = true;
   const state = document.querySelector('.save-state');
   if (state) state.remove();
   form.after(panel);
   panel.focus();
+  const update = async () => {
+    if (shown === 'sent') return;
+    const record = await store.get(id).catch(() => undefined);
+    // Gone from the store: acknowledged, then pruned from the short list of sent records.
+    if (!record || record.state === 'sent') show('sent', record);
+    else if (record.refused) show('refused', record);
+    // Set aside by the server for now (a closed link, an unreadable record): say why.
+    else if (record.problem && publicForm) show('problem', record);
+  };
+  onSyncChange(() => update());
+  return update;
+}
+
+/* A facilitator's words: the reference stays in a <code>, inside the translated sentence. */
+function staffWords(state, record, id) {
+  let title = t('Saved in the outbox');
+  let sentence = t(
+    'The record is on this phone (reference {ref}) and will be sent as soon as there is ' +
+      'a connection. You can close the app.',
+  );
+  if (state === 'sent') {
+    title = t('Sent');
+    sentence = t('The server has received the record (reference {ref}).');
+  } else if (state === 'refused') {
+    title = t('Refused by the server');
+    sentence = t(
+      'The server will never take this record (reference {ref}): {message} It stays on this ' +
+        'phone: save a backup file for your coordinator.',
+    );
+  }
+  const message = state === 'refused' ? record.refused.message : '';
+  const [before, after] = sentence.split('{ref}').map((part) => part.replace('{message}', () => message));
+  const code = document.createElement('code');
+  code.textContent = id.slice(0, 8);
+  return [title, [before, code, after || '']];
 }

@@ -24,15 +24,23 @@
  *   instances (`rep[i].child`) and the `rep__count` counter.
  * - validate() returns {key: [message]} for required answers, types and constraints.
  */
-import { evaluate, toString, truthy } from './expressions.js';
+import { evaluate, references, toString, truthy } from './expressions.js';
+import { beforeRemoving, offerUndo } from './formhelp.js';
 import { fieldId, instanceFromTemplate } from './formread.js';
 import { t } from './i18n.js';
+import { markdownNodes } from './markdown.js';
 
 const LANG_KEY = 'survey-app-form-lang';
 const DEVICE_KEY = 'survey-app-device'; // shared with form.js's meta.device_id
 const MAX_REPEAT = 200;
-const META = new Set(['start', 'end', 'today', 'deviceid', 'username']);
-const NO_ANSWER = new Set(['group', 'repeat', 'note', 'calculate', 'image', 'audio', ...META]);
+const META = new Set([
+  'start', 'end', 'today', 'deviceid', 'username', 'phonenumber', 'email', 'simserial', 'subscriberid',
+  'start_geopoint',
+]);
+// Shown with a note: no capture (survey_app/surveys/schema.py NOT_CAPTURED_TYPES). Files
+// (image, audio) are answered by static/js/capture/, not read from the form's controls.
+const NOT_CAPTURED = ['osm'];
+const NO_ANSWER = new Set(['group', 'repeat', 'note', 'calculate', 'hidden', 'image', 'audio', ...NOT_CAPTURED, ...META]);
 const RTL = new Set(['ar', 'fa', 'he', 'ur']);
 const instances = new WeakMap();
 
@@ -88,8 +96,10 @@ class FormLogic {
         if (q.questions) walk(q.questions);
       });
     walk(this.definition.questions);
+    this.deps = dependencies(this.definition.questions);
     this.wire();
     this.fillMetadata();
+    this.fillDynamicDefaults();
     const languages = this.definition.languages || [this.definition.default_language];
     const asked = new URLSearchParams(location.search).get('lang');
     // Only the form page switches language in place; other pages (public links) choose
@@ -147,9 +157,10 @@ class FormLogic {
 
   wire() {
     const form = this.form;
-    form.addEventListener('input', () => this.refresh());
+    // A keystroke recomputes only what depends on the question typed in (this.deps).
+    form.addEventListener('input', (event) => this.refresh({ changed: changedName(event.target) }));
     form.addEventListener('change', (event) => {
-      this.refresh();
+      this.refresh({ changed: changedName(event.target) });
       this.check(event.target);
     });
     form.addEventListener('focusout', (event) => this.check(event.target));
@@ -189,9 +200,30 @@ class FormLogic {
       const remove = event.target.closest && event.target.closest('[data-remove-repeat]');
       if (remove && form.contains(remove)) {
         event.preventDefault();
+        // Ask first: the entry's answers go with it; then offer to put it back.
+        if (!window.confirm(t('Remove this entry and its answers?'))) return;
+        const fieldset = remove.closest('fieldset[data-type="repeat"]');
+        const before = beforeRemoving(form);
         this.removeInstance(remove.closest('.repeat-item'));
+        offerUndo(form, before, fieldset.querySelector(':scope > [data-add-repeat]') || fieldset);
       }
     });
+  }
+
+  /** start-geopoint: the position once, when the form opens, if the browser grants it
+   * (stored as ODK does: "lat lon altitude accuracy"). */
+  startGeopoint(input) {
+    if (!navigator.geolocation) return;
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        if (input.value) return;
+        const c = position.coords;
+        input.value = [c.latitude, c.longitude, c.altitude || 0, c.accuracy || 0].join(' ');
+        input.dispatchEvent(new Event('change', {bubbles: true}));
+      },
+      () => {},
+      {maximumAge: 60000, timeout: 30000},
+    );
   }
 
   fillMetadata() {
@@ -202,6 +234,7 @@ class FormLogic {
       if (type === 'start') input.value = new Date().toISOString();
       else if (type === 'today') input.value = localDate();
       else if (type === 'username') input.value = user.startsWith('link:') ? '' : user;
+      else if (type === 'start_geopoint') this.startGeopoint(input);
       else if (type === 'deviceid') {
         input.value =
           storage((s) => {
@@ -229,8 +262,18 @@ class FormLogic {
     return list ? [...list.children].filter((child) => child.matches('.repeat-item')) : [];
   }
 
+  /* The form's controls by name, read in one pass per collect(): a lookup per question
+   * would scan the whole form each time (quadratic on a 1,500-question form). */
   fields(name) {
-    return [...this.form.querySelectorAll(`[name="${CSS.escape(name)}"]`)];
+    if (!this.fieldMap) {
+      this.fieldMap = new Map();
+      for (const element of this.form.querySelectorAll('[name]')) {
+        const list = this.fieldMap.get(element.name);
+        if (list) list.push(element);
+        else this.fieldMap.set(element.name, [element]);
+      }
+    }
+    return this.fieldMap.get(name) || [];
   }
 
   readValue(question, key) {
@@ -270,6 +313,7 @@ class FormLogic {
   /* The answers in scopes: {own, answers (chained to the outer scope), repeats, position}. */
   collect() {
     this.scopes = new Map();
+    this.fieldMap = null;
     this.wrapperMap = this.wrappers();
     const root = { own: {}, answers: {}, position: null, prefix: '', children: {}, parent: null };
     this.readScope(this.definition.questions, root);
@@ -325,6 +369,9 @@ class FormLogic {
       position: scope.position,
       repeats: this.allRepeats(scope),
       choiceLabel: (name, value) => this.choiceLabel(name, value),
+      // ODK reads a date-only value at the phone's local midnight.
+      tzOffset: -new Date().getTimezoneOffset(),
+      instances: this.definition.instances || {},
       ...extra,
     };
   }
@@ -370,19 +417,26 @@ class FormLogic {
 
   // -- applying the logic to the page ------------------------------------------------------
 
-  refresh({ quiet = false } = {}) {
+  refresh({ quiet = false, changed: name = null } = {}) {
     if (!this.definition || this.refreshing) return; // instances added below re-enter via events
     this.refreshing = true;
     let changed = false;
+    // dirty: the names whose answers changed (null: recompute everything). Each pass adds
+    // the calculations whose value changed, so their dependents follow in the next one.
+    this.dirty = name === null || !this.relevantCache ? null : new Set([name]);
+    if (this.dirty === null) this.relevantCache = new Map();
     try {
       for (let pass = 0; pass < 6; pass += 1) {
         const root = this.collect();
         this.relevant = new Set();
+        this.changedNames = new Set();
         if (!this.applyScope(this.definition.questions, root, true)) break;
         changed = true;
+        if (this.dirty !== null) this.dirty = this.changedNames;
       }
     } finally {
       this.refreshing = false;
+      this.dirty = null;
     }
     this.renderRepeats();
     this.updateReferences();
@@ -390,31 +444,110 @@ class FormLogic {
   }
 
   /* Show, hide, enable, disable, calculate and filter; true if any answer changed. */
-  applyScope(questions, scope, parentRelevant) {
+  /* Whether a question must be recomputed: everything on a full refresh, else only what
+   * reads a changed name, or sits in a group or repeat whose relevance changed. */
+  stale(question, key, parentChanged) {
+    if (this.dirty === null || parentChanged || !this.relevantCache.has(key)) return true;
+    if (this.dirty.has(question.name)) return true; // its own answer (or_other, flags)
+    const names = this.deps.get(question) || EMPTY;
+    for (const name of names) if (this.dirty.has(name)) return true;
+    return false;
+  }
+
+  applyScope(questions, scope, parentRelevant, parentChanged = false) {
     let changed = false;
     for (const question of questions) {
       const key = scope.prefix + question.name;
-      const relevant = parentRelevant && this.holds(question, 'relevant', this.context(scope));
+      const stale = this.stale(question, key, parentChanged);
+      const before = this.relevantCache.get(key);
+      const relevant = stale
+        ? parentRelevant && this.holds(question, 'relevant', this.context(scope))
+        : before;
+      this.relevantCache.set(key, relevant);
+      const flipped = before !== relevant;
       const wrapper = this.wrapperMap.get(key);
       if (question.type === 'group') {
         if (wrapper) wrapper.hidden = !relevant;
-        changed = this.applyScope(question.questions, scope, relevant) || changed;
+        changed = this.applyScope(question.questions, scope, relevant, flipped && before !== undefined) || changed;
         continue;
       }
       if (relevant) this.relevant.add(key);
       if (question.type === 'repeat') {
-        changed = this.applyRepeat(question, key, wrapper, scope, relevant) || changed;
+        changed = this.applyRepeat(question, key, wrapper, scope, relevant, stale) || changed;
         continue;
       }
+      if (!stale) continue;
       if (question.type === 'calculate') {
-        changed = this.applyCalculation(question, key, wrapper, scope, relevant) || changed;
+        const calculated = this.applyCalculation(question, key, wrapper, scope, relevant);
+        if (calculated) this.changedNames.add(question.name);
+        changed = calculated || changed;
         continue;
       }
       if (!wrapper) continue;
       if (wrapper.hidden !== !relevant && wrapper.tagName !== 'INPUT') wrapper.hidden = !relevant;
-      changed = this.applyInputs(question, key, wrapper, scope, relevant) || changed;
+      const inputs = this.applyInputs(question, key, wrapper, scope, relevant);
+      const flags = question.compiled ? this.applyFlags(question, key, wrapper, scope, relevant) : false;
+      if (inputs || flags) this.changedNames.add(question.name);
+      changed = inputs || flags || changed;
     }
     return changed;
+  }
+
+  /* required/read_only written as expressions, and a calculation on a question of any
+   * type (ODK recomputes it whenever what it reads changes, as here). */
+  applyFlags(question, key, wrapper, scope, relevant) {
+    const compiled = question.compiled;
+    const ctx = this.context(scope);
+    if (compiled.required) {
+      const required = relevant && this.holds(question, 'required', ctx);
+      wrapper.toggleAttribute('data-required', required);
+    }
+    const inputs = [...(wrapper.matches('input') ? [wrapper] : wrapper.querySelectorAll('input, textarea'))];
+    if (compiled.read_only) {
+      const locked = this.holds(question, 'read_only', ctx);
+      for (const input of inputs) input.readOnly = locked;
+    }
+    if (!compiled.calculation || !relevant) return false;
+    let value;
+    try {
+      value = normalise(evaluate(compiled.calculation, ctx));
+    } catch (error) {
+      return false;
+    }
+    const text = value === undefined || value === null ? '' : String(value);
+    let changed = false;
+    for (const input of inputs) {
+      if (input.type === 'radio' || input.type === 'checkbox') {
+        const on = text.split(' ').includes(input.value);
+        if (input.checked !== on) {
+          input.checked = on;
+          changed = true;
+        }
+      } else if (input.value !== text) {
+        input.value = text;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /* Dynamic defaults (an expression in the default column), once, on a new record. */
+  fillDynamicDefaults() {
+    if (!this.definition) return;
+    const root = this.collect();
+    for (const question of this.byName.values()) {
+      const tree = question.compiled && question.compiled.dynamic_default;
+      const wrapper = tree && this.wrapperMap.get(question.name);
+      if (!wrapper) continue;
+      let value;
+      try {
+        value = normalise(evaluate(tree, this.context(root)));
+      } catch (error) {
+        continue;
+      }
+      const input = wrapper.matches('input') ? wrapper : wrapper.querySelector('input, textarea');
+      if (input && !input.value && value !== undefined && value !== null) input.value = String(value);
+    }
   }
 
   applyInputs(question, key, wrapper, scope, relevant) {
@@ -492,9 +625,15 @@ class FormLogic {
     return changed;
   }
 
-  applyRepeat(question, key, fieldset, scope, relevant) {
+  applyRepeat(question, key, fieldset, scope, relevant, stale = true) {
     if (!fieldset) return false;
     let changed = false;
+    if (!stale) {
+      for (const child of scope.children[question.name] || []) {
+        changed = this.applyScope(question.questions, child, relevant) || changed;
+      }
+      return changed;
+    }
     fieldset.hidden = !relevant;
     const counter = fieldset.querySelector(':scope > [data-repeat-count]');
     if (counter && counter.disabled !== !relevant) {
@@ -525,8 +664,9 @@ class FormLogic {
     }
     const children = scope.children[question.name] || [];
     for (const child of changed ? [] : children) {
-      changed = this.applyScope(question.questions, child, relevant) || changed;
+      changed = this.applyScope(question.questions, child, relevant, true) || changed;
     }
+    if (changed) this.changedNames.add(question.name);
     return changed;
   }
 
@@ -652,20 +792,29 @@ class FormLogic {
   /* Put a text in an element; ${name} becomes a live reference to that answer. */
   render(element, value) {
     const text = this.text(value);
-    if (!text.includes('${')) {
+    if (!text.includes('${') && !/[*_[]/.test(text)) {
       element.textContent = text;
       return;
     }
-    const parts = text.split(/(\$\{[A-Za-z_][A-Za-z0-9_]*\})/);
-    element.replaceChildren(
-      ...parts.map((part) => {
-        const match = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(part);
-        if (!match) return document.createTextNode(part);
+    // Markdown marks first (survey_app/capture/markdown.py), then ${name} references.
+    const nodes = [];
+    for (const piece of markdownNodes(text)) {
+      if (typeof piece !== 'string') {
+        nodes.push(piece);
+        continue;
+      }
+      for (const part of piece.split(/(\$\{[A-Za-z_][A-Za-z0-9_.-]*\})/)) {
+        const match = /^\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}$/.exec(part);
+        if (!match) {
+          nodes.push(document.createTextNode(part));
+          continue;
+        }
         const reference = document.createElement('span');
         reference.dataset.ref = match[1];
-        return reference;
-      }),
-    );
+        nodes.push(reference);
+      }
+    }
+    element.replaceChildren(...nodes);
   }
 
   updateReferences() {
@@ -682,6 +831,7 @@ class FormLogic {
   problems(question, scope, value, withRequired) {
     if (value === undefined) {
       if (!withRequired || !question.required) return [];
+      if (typeof question.required === 'string' && !this.holds(question, 'required', this.context(scope))) return [];
       const own = this.text(question.required_message);
       return [own ? `${t('This answer is required.')} ${own}` : t('This answer is required.')];
     }
@@ -775,6 +925,30 @@ class FormLogic {
 }
 
 /* Answers as the sync API takes them: empty repeat entries and empty repeats left out. */
+const EMPTY = new Set();
+
+/** question -> the names its expressions read (relevant, calculation, constraint, ...):
+ * the dependency graph a keystroke's recomputation follows. */
+function dependencies(questions) {
+  const deps = new Map();
+  const walk = (list) => {
+    for (const question of list) {
+      const names = new Set();
+      for (const tree of Object.values(question.compiled || {})) for (const name of references(tree)) names.add(name);
+      deps.set(question, names);
+      if (question.questions) walk(question.questions);
+    }
+  };
+  walk(questions);
+  return deps;
+}
+
+/** The question an input belongs to (its wrapper's data-name), or null for "everything". */
+function changedName(target) {
+  const wrapper = target && target.closest && target.closest('[data-name]');
+  return wrapper ? wrapper.dataset.name : null;
+}
+
 function clean(own) {
   const out = {};
   for (const [name, value] of Object.entries(own)) {

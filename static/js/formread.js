@@ -14,7 +14,7 @@
  */
 
 const SKIPPED = new Set(['note']);
-const SYSTEM_FIELDS = new Set(['csrf_token', '_id', '_version', '_started_at', '_lang']);
+const SYSTEM_FIELDS = new Set(['csrf_token', '_id', '_version', '_started_at', '_lang', '_ticket']);
 const MAX_REPEAT = 200;
 
 export function fieldId(key) {
@@ -65,6 +65,22 @@ function calculated(raw) {
   return Number.isFinite(value) && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? value : raw;
 }
 
+/* A walked line or shape as typed, one "lat lon [alt [accuracy]]" per line, as
+   formdata.py's points(); text that does not read as points is kept as typed. */
+export function points(raw) {
+  const found = [];
+  for (const line of raw.split(/[;\n]/).map((part) => part.trim()).filter(Boolean)) {
+    const parts = line.split(/[\s,]+/).filter(Boolean);
+    const numbers = parts.map((part) => Number(part));
+    if (parts.length < 2 || parts.length > 4 || numbers.some((n) => !Number.isFinite(n))) return raw;
+    const point = { lat: numbers[0], lon: numbers[1] };
+    if (parts.length > 2) point.alt = numbers[2];
+    if (parts.length > 3) point.accuracy = numbers[3];
+    found.push(point);
+  }
+  return found;
+}
+
 function readScope(tree, values, prefix, calculations) {
   const data = {};
   for (const question of tree) {
@@ -92,6 +108,11 @@ function readScope(tree, values, prefix, calculations) {
       const lat = (values.get(key + '__lat') || '').trim();
       const lon = (values.get(key + '__lon') || '').trim();
       if (lat || lon) data[name] = { lat: number(lat, false), lon: number(lon, false) };
+      const accuracy = (values.get(key + '__acc') || '').trim();
+      if ((lat || lon) && accuracy) data[name].accuracy = number(accuracy, false);
+    } else if (type === 'geotrace' || type === 'geoshape') {
+      const raw = values.get(key) || '';
+      if (raw.trim()) data[name] = points(raw);
     } else {
       const raw = values.get(key) || '';
       if (raw.trim() === '') continue; // as formdata.py: a blank answer skips its "other" too

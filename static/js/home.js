@@ -108,14 +108,32 @@ async function render(store) {
     item([
       element('strong', r.title || r.survey),
       element('small', ' ' + t('finished {when} · ref {ref}', { when: when(r.meta && r.meta.finalized_at), ref: r.id.slice(0, 8) })),
-      r.problem ? element('p', r.problem, { class: 'error' }) : null,
+      r.refused
+        ? element('p', t('Refused by the server: {message}', { message: r.refused.message }), {
+            class: 'error',
+            'data-refused': r.id,
+          })
+        : r.problem
+          ? element('p', r.problem, { class: 'error' })
+          : null,
     ]), t('Nothing waits to be sent.'));
   fill(document.getElementById('sent-list'), sent, (r) =>
     item([
       element('strong', r.title || r.survey),
       element('small', ' ' + t('sent {when} · ref {ref} · {status}', { when: when(r.sent_at), ref: r.id.slice(0, 8), status: STATUS_WORDS[r.status] || r.status })),
     ]), t('Nothing sent recently.'));
-  document.getElementById('sync-summary').textContent = syncSentence(status, outbox.length);
+  // A refused record is kept but never sent again: it does not "wait to be sent".
+  const refused = outbox.filter((r) => r.refused).length;
+  document.getElementById('sync-summary').textContent =
+    syncSentence(status, outbox.length - refused) +
+    (refused
+      ? ' ' +
+        tn(
+          refused,
+          '1 record was refused by the server: it stays on this phone; save a backup file for your coordinator.',
+          '{n} records were refused by the server: they stay on this phone; save a backup file for your coordinator.',
+        )
+      : '');
   const problem = document.getElementById('sync-problem');
   const sentence = outbox.length ? problemSentence(status) : '';
   problem.hidden = !sentence;
@@ -128,13 +146,20 @@ async function render(store) {
 
 async function renderStorage() {
   const info = await storageInfo();
+  const files = await openStore()
+    .then((store) => self.SurveyUpload.usage(store))
+    .catch(() => ({ count: 0, bytes: 0 }));
   const kept =
     info.persisted === true
       ? t('Kept: the browser will not clear it to make space.')
       : t('Not guaranteed: the browser may clear it if the phone runs out of space. Send records, or save a backup file, often.');
   const used = info.usage === null ? '' : ' ' + t('{used} used of {quota}.', { used: bytes(info.usage), quota: bytes(info.quota) });
   const target = document.getElementById('storage-state');
-  target.textContent = kept + used;
+  const photos = files.count
+    ? ' ' + tn(files.count, '1 photo or recording ({size}) waits with its record.', '{n} photos and recordings ({size}) wait with their records.', { size: bytes(files.bytes) })
+    : '';
+  target.textContent = kept + used + photos;
+  target.dataset.files = String(files.count);
   target.dataset.persisted = String(info.persisted);
 }
 

@@ -8,6 +8,7 @@
  * here and, through the Web Locks API in sync-core.js, across tabs and the worker.
  */
 import './store-core.js';
+import './upload-core.js';
 import './sync-core.js';
 import { t, tn } from './i18n.js';
 
@@ -108,7 +109,8 @@ let reloadOnChange = null;
 
 /* Register the worker. policy.auto: apply a waiting release by itself when no form is
    open (the home page); otherwise only when the user presses "Update now", after
-   policy.beforeUpdate() (the form saves its draft) and reloading to policy.reloadUrl(). */
+   policy.beforeUpdate() (the form saves its draft) and reloading to policy.reloadUrl().
+   policy.updateText replaces the offer's words. */
 export async function registerWorker(policy = {}) {
   if (!('serviceWorker' in navigator) || !user) return null;
   let registration;
@@ -153,8 +155,9 @@ function offerUpdate(worker, policy) {
     banner.setAttribute('role', 'status');
     banner.innerHTML = '<p></p><button type="button" class="button primary" data-apply-update></button>';
     banner.querySelector('p').textContent =
+      policy.updateText || // a public form's own words (no "app" for a respondent)
       t('A new version of the app is ready.') +
-      (policy.beforeUpdate ? ' ' + t('Your answers are saved on this phone and stay.') : '');
+        (policy.beforeUpdate ? ' ' + t('Your answers are saved on this phone and stay.') : '');
     banner.querySelector('[data-apply-update]').textContent = t('Update now');
     (document.querySelector('main') || document.body).prepend(banner);
   }
@@ -197,12 +200,15 @@ export function spaceIsLow(info) {
 /* ---- backup ---- */
 
 /* Download every unsent record of this account as one file in the sync API's shape
-   ({"submissions": [...]}), which a coordinator imports at /coordinate/import.
-   Unfinished drafts ride along under "drafts" (not imported; kept for rescue). */
+   ({"submissions": [...]}), which a coordinator imports at /coordinate/import. Records
+   the server refused are in it too (it never takes them from this phone; a coordinator
+   may), with the server's words under "refused" (by id). A facilitator's unfinished
+   drafts ride along under "drafts" (not imported; kept for rescue); a public link's never
+   do: whoever holds a shared phone could save that file. */
 export async function saveBackup() {
   const store = await openStore();
   const outbox = await store.list('outbox');
-  const drafts = await store.list('draft');
+  const drafts = user.startsWith('link:') ? [] : await store.list('draft');
   const now = new Date();
   const file = {
     format: 'survey-app-backup',
@@ -210,7 +216,9 @@ export async function saveBackup() {
     account: user,
     saved_at: now.toISOString(),
     submissions: outbox.map(SurveySync.payloadOf),
+    refused: Object.fromEntries(outbox.filter((r) => r.refused).map((r) => [r.id, r.refused])),
     drafts: drafts.map(SurveySync.payloadOf),
+    files: await backupFiles(store, [...outbox, ...drafts]), // photos and recordings, base64
   };
   const blob = new Blob([JSON.stringify(file, null, 1)], { type: 'application/json' });
   const link = document.createElement('a');
@@ -222,6 +230,29 @@ export async function saveBackup() {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 60000);
   return { submissions: outbox.length, drafts: drafts.length };
+}
+
+/* The files the records name, each with its bytes in base64 (the server checks the hash). */
+async function backupFiles(store, records) {
+  const files = [];
+  for (const record of records) {
+    const names = new Set(record.files || []);
+    if (!names.size) continue;
+    for (const entry of await self.SurveyUpload.filesOf(store, record.id)) {
+      if (!names.has(entry.name)) continue;
+      files.push({ record: record.id, name: entry.name, sha256: entry.sha256, type: entry.type, data: await base64(entry.blob) });
+    }
+  }
+  return files;
+}
+
+function base64(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(',', 2)[1] || '');
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
 }
 
 /* ---- words ---- */

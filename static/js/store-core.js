@@ -12,15 +12,22 @@
  * A record: {id (UUID made by the phone, never changed), state: 'draft'|'outbox'|'sent',
  * survey, version, title, lang, data (the sync API's answers), fields (the form's raw
  * name/value pairs, to restore it), meta {started_at, finalized_at, device_id,
- * app_version, account}, created_at, updated_at, problem?, sent_at?, status?}.
+ * app_version, account}, created_at, updated_at, problem?, refused?, sent_at?, status?,
+ * files? (names of its files, which live in the 'files' store: see upload-core.js)}.
+ *
+ * `refused` ({reason, message, at}) marks an outbox record the server answered `refused`:
+ * it will never take it, so it is not sent again, but it stays on the phone (shown, and in
+ * the backup file a coordinator imports) because nobody else has a copy.
  */
 (function (scope) {
   'use strict';
 
-  const DB_VERSION = 1;
+  const DB_VERSION = 2; // 2: the 'files' store (a record's photos and recordings, upload-core.js)
   const SENT_KEEP = 30; // recently sent records shown on the home screen (answers dropped)
   const SENT_KEEP_MS = 14 * 24 * 3600 * 1000;
   const ACK_STATUSES = ['stored', 'duplicate', 'conflict', 'quarantined'];
+  const REFUSED = 'refused'; // "never sent again, keep it": the record stays, marked
+  const MESSAGE_MAX = 500;
 
   function databaseName(user) {
     return 'survey-app:' + user;
@@ -146,13 +153,49 @@
       });
     }
 
+    /* Delete drafts not changed for maxAgeMs (a public link's abandoned answers: a shared
+       phone must not keep them for the next person). Returns how many went. */
+    expireDrafts(maxAgeMs) {
+      return this.tx(['records'], 'readwrite', async (records) => {
+        const cutoff = new Date(Date.now() - maxAgeMs).toISOString();
+        let count = 0;
+        for (const row of await done(records.index('state').getAll('draft'))) {
+          if ((row.updated_at || '') < cutoff) {
+            await done(records.delete(row.id));
+            count += 1;
+          }
+        }
+        return count;
+      });
+    }
+
+    /* Delete every record and the sync state of this store ("Delete my answers from this
+       phone" on a public link): nothing is left for the next person on the phone. */
+    forgetAll() {
+      return this.tx(['records', 'kv'], 'readwrite', async (records, kv) => {
+        await done(records.clear());
+        await done(kv.clear());
+      });
+    }
+
     /* Record the server's answers. Only an acknowledged record (one of the four statuses)
-       leaves the outbox; it is kept as a short summary without its answers. */
+       leaves the outbox; it is kept as a short summary without its answers. A refused one
+       stays in the outbox, whole, marked with the server's reason and message. */
     acknowledge(results) {
       return this.tx(['records'], 'readwrite', async (records) => {
         let count = 0;
         const now = nowIso();
         for (const result of results) {
+          if (result && result.status === REFUSED) {
+            const existing = await done(records.get(result.id));
+            if (!existing || existing.state !== 'outbox') continue;
+            const reason = String(result.reason || REFUSED).slice(0, MESSAGE_MAX);
+            const message = String(result.message || reason).slice(0, MESSAGE_MAX);
+            await done(
+              records.put({ ...existing, refused: { reason, message, at: now }, problem: message, updated_at: now }),
+            );
+            continue;
+          }
           if (!result || !ACK_STATUSES.includes(result.status)) continue;
           const existing = await done(records.get(result.id));
           if (!existing || existing.state !== 'outbox') continue;
@@ -244,9 +287,15 @@
       }
       request.onupgradeneeded = () => {
         const db = request.result;
-        const records = db.createObjectStore('records', { keyPath: 'id' });
-        records.createIndex('state', 'state');
-        db.createObjectStore('kv');
+        if (!db.objectStoreNames.contains('records')) {
+          const records = db.createObjectStore('records', { keyPath: 'id' });
+          records.createIndex('state', 'state');
+          db.createObjectStore('kv');
+        }
+        if (!db.objectStoreNames.contains('files')) {
+          // A record's files as Blobs, keyed "<record id>/<name>", beside their record.
+          db.createObjectStore('files', { keyPath: 'key' }).createIndex('record', 'record');
+        }
       };
       request.onsuccess = () => {
         const db = request.result;
@@ -257,5 +306,5 @@
     });
   }
 
-  scope.SurveyStore = { open, databaseName, FinalisedError, ACK_STATUSES };
+  scope.SurveyStore = { open, databaseName, FinalisedError, ACK_STATUSES, REFUSED };
 })(self);

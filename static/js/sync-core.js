@@ -6,7 +6,8 @@
  * needs self.SurveyStore.
  *
  * The contract (DESIGN.md, "The sync contract"): every item result stored, duplicate,
- * conflict or quarantined means "the server has it durably, drop your copy"; only
+ * conflict or quarantined means "the server has it durably, drop your copy"; refused means
+ * "the server will never take it": kept on the phone, marked, and never sent again; only
  * envelope failures mean "keep it and retry": 401 asks to sign in again, 413 makes the
  * batch smaller, 400 naming single records sets those aside, and anything else
  * (5xx, no network) is retried later with back-off by the caller.
@@ -94,7 +95,8 @@
   async function waiting(store, includeProblems, tried) {
     const outbox = await store.list('outbox');
     return outbox
-      .filter((record) => !tried.has(record.id) && (includeProblems || !record.problem))
+      // A refused record is never sent again, not even by "Send now".
+      .filter((record) => !record.refused && !tried.has(record.id) && (includeProblems || !record.problem))
       .sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
   }
 
@@ -154,6 +156,20 @@
         message: say('Signed in as {user}; these records belong to {owner}.', { user: who.user, owner: store.user }),
       });
     }
+    // A record goes only once all its files are on the server (upload-core.js), so its
+    // acknowledgement means the record and every file: the phone may then let go of both.
+    const filesReady = async (records) => {
+      if (!records.some((record) => record.files && record.files.length)) return { records };
+      if (!scope.SurveyUpload) return { records: records.filter((record) => !(record.files && record.files.length)) };
+      const auth = { token: who.token, renew };
+      const outcome = await scope.SurveyUpload.sendFiles(store, records, auth, (entry, offset) => {
+        if (channel) channel.postMessage({ type: 'upload', user: store.user, name: entry.name, offset, size: entry.size });
+      });
+      return { records: records.filter((record) => outcome.ready.has(record.id)), stop: outcome.stop };
+    };
+    let prepared = await filesReady(pending);
+    if (prepared.stop && !prepared.records.length) return finish(store, { ...prepared.stop, sent });
+    pending = prepared.records;
     while (pending.length) {
       await renew();
       const batch = nextBatch(pending, limit, MAX_BYTES);
@@ -175,7 +191,14 @@
       }
       const body = await readJson(response);
       if (response.ok && body && Array.isArray(body.results)) {
-        sent += await store.acknowledge(body.results);
+        // A record the server holds without all its files stays in the outbox; acknowledge()
+        // keeps "refused" items (marked, never sent again) and drops the rest.
+        const whole = body.results.filter((result) => !(result && result.missing_files && result.missing_files.length));
+        for (const result of body.results) {
+          if (whole.includes(result) || !scope.SurveyUpload) continue;
+          await scope.SurveyUpload.markMissing(store, result.id, result.missing_files);
+        }
+        sent += await store.acknowledge(whole);
         batch.forEach((record) => tried.add(record.id)); // an unanswered one waits for next time
         if (channel) channel.postMessage({ type: 'progress', user: store.user, sent });
       } else if (response.status === 401) {
@@ -208,7 +231,14 @@
         });
       }
       pending = await waiting(store, options.includeProblems, tried);
+      if (pending.length) {
+        prepared = await filesReady(pending);
+        if (prepared.stop && !prepared.records.length) return finish(store, { ...prepared.stop, sent });
+        pending = prepared.records;
+      }
     }
+    if (scope.SurveyUpload) await scope.SurveyUpload.cleanup(store).catch(() => {});
+    if (prepared.stop) return finish(store, { ...prepared.stop, sent });
     return finish(store, { state: 'ok', sent });
   }
 

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from ..attachments.media import with_missing_files
 from ..auth.access import ALL_ROLES, ANYONE, access, bearer_token
 from ..db import get_db
 from ..errors import NotFound
@@ -69,4 +70,5 @@ def submissions():
     items = parse_batch(parse_json_body(request.get_data()), current_app.config["MAX_BATCH_ITEMS"])
     source = "api" if bearer_token() else "web"
     results = ingest(get_db(), items, Origin(source, user_id=current_user.id))
+    results = with_missing_files(get_db(), items, results)
     return jsonify({"ok": True, "results": results})

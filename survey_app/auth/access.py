@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from flask import redirect, request, url_for
+from flask import g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import LoginManager, current_user
 
@@ -53,6 +53,13 @@ def requires_sign_in(view: Callable | None) -> bool:
     """True for views that only signed-in accounts may use."""
     roles = allowed_roles(view) if view else None
     return roles is not None and ANYONE not in roles
+
+
+def token_authenticated() -> bool:
+    """True only when this request was signed in by a valid API token (not just any header)."""
+    if not bearer_token():
+        return False
+    return bool(current_user.is_authenticated and g.get("auth_by_token"))
 
 
 def bearer_token() -> str | None:

@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from ..engine.logic import settle
 from ..surveys.validation import scope_questions
 
-REPEAT_KEY = re.compile(r"^(?P<prefix>.*?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)\[(?P<index>\d+)\]\.")
+REPEAT_KEY = re.compile(r"^(?P<prefix>.*?)(?P<name>[^\W\d][\w.\-/]*)\[(?P<index>\d+)\]\.")
 
 MAX_INSTANCES = 200  # per repeat: a bound on what one posted form can make the server build
 
@@ -34,6 +34,48 @@ def _number(raw: str, integer: bool) -> Any:
         return int(text) if integer else float(text)
     except ValueError:
         return raw
+
+
+def points(raw: str) -> Any:
+    """A walked line or shape as typed: one ``lat lon [alt [accuracy]]`` per line (or ``;``).
+
+    Text that does not read as points is kept as typed, so the form shows it back.
+    """
+    found = []
+    for line in filter(None, (part.strip() for part in re.split(r"[;\n]", raw))):
+        parts = [p for p in re.split(r"[\s,]+", line) if p]
+        numbers = [_number(p, False) for p in parts]
+        if not 2 <= len(numbers) <= 4 or not all(isinstance(n, float) for n in numbers):
+            return raw
+        point = {"lat": numbers[0], "lon": numbers[1]}
+        point.update(dict(zip(("alt", "accuracy"), numbers[2:], strict=False)))
+        found.append(point)
+    return found
+
+
+# Without an instance_name, these name a listening session in the phone's lists.
+SUMMARY_FALLBACK = ("session_date", "venue", "ward")
+REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def summary_fields(definition: dict) -> list[str]:
+    """The questions that tell one record from another in the phone's lists.
+
+    The form's ``instance_name`` (ODK: ``concat(${date}, ' ', ${venue})``) names them;
+    without one, the session's date, venue and ward where the form has them.
+    """
+    from ..surveys.schema import walk
+
+    names = {q["name"] for q in walk(definition["questions"]) if q["type"] not in ("group", "repeat")}
+    wanted = REFERENCE.findall(str(definition.get("instance_name") or "")) or list(SUMMARY_FALLBACK)
+    return [name for name in dict.fromkeys(wanted) if name in names]
+
+
+def takes_files(definition: dict) -> bool:
+    """Whether the form has a photo, recording or file question (it then posts multipart)."""
+    from ..surveys.schema import FILE_TYPES, walk
+
+    return any(q["type"] in FILE_TYPES for q in walk(definition["questions"]))
 
 
 def read_scope(questions: list[dict], form: MultiDict, prefix: str = "") -> dict:
@@ -59,6 +101,13 @@ def read_scope(questions: list[dict], form: MultiDict, prefix: str = "") -> dict
             lat, lon = form.get(key + "__lat", "").strip(), form.get(key + "__lon", "").strip()
             if lat or lon:
                 data[name] = {"lat": _number(lat, False), "lon": _number(lon, False)}
+                accuracy = form.get(key + "__acc", "").strip()
+                if accuracy:
+                    data[name]["accuracy"] = _number(accuracy, False)
+        elif kind in ("geotrace", "geoshape"):
+            raw = form.get(key, "")
+            if raw.strip():
+                data[name] = points(raw)
         else:
             raw = form.get(key, "")
             if raw.strip() == "":

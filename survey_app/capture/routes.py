@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
+from ..attachments.direct import store_posted_files
+from ..attachments.model import Uploader
+from ..attachments.storage import FileStore, files_root
 from ..auth.access import ALL_ROLES, access
 from ..db import get_db
 from ..errors import NotFound
@@ -20,7 +23,7 @@ from ..surveys.validation import validate_submission
 from ..sync.ingest import Origin, ingest
 from ..timeutil import now_iso
 from .errorsummary import error_labels, error_targets
-from .formdata import form_answers, with_extra_instance
+from .formdata import form_answers, takes_files, with_extra_instance
 from .i18n import pick_language
 
 bp = Blueprint("capture", __name__)
@@ -46,6 +49,7 @@ def _page(definition: dict, values, errors: dict, submission_id: str, started_at
             started_at=started_at,
             error_labels=error_labels(definition, language) if errors else {},
             error_targets=error_targets(definition, errors) if errors else {},
+            takes_files=takes_files(definition),
         ),
         status,
     )
@@ -73,6 +77,17 @@ def submit_form(survey_id: str):
     started_at = form.get("_started_at") or now_iso()
     if form.get("_add_repeat"):
         return _page(definition, with_extra_instance(form), {}, submission_id, started_at)
+    if request.files:  # the no-JavaScript path's photos and recordings: stored first
+        form = store_posted_files(
+            get_db(),
+            current_app.config,
+            FileStore(files_root()),
+            Uploader(user_id=current_user.id),
+            definition,
+            submission_id,
+            form,
+            request.files,
+        )
     data = form_answers(definition, form)
     errors = validate_submission(definition, data, {"finalized_at": now_iso()})
     if errors:
@@ -84,7 +99,12 @@ def submit_form(survey_id: str):
         "data": data,
         "meta": {"started_at": started_at, "finalized_at": now_iso(), "app_version": "html-form"},
     }
-    ingest(get_db(), [item], Origin("form", user_id=current_user.id))
+    origin = Origin("form", user_id=current_user.id)
+    if ingest(get_db(), [item], origin)[0]["status"] == "refused":
+        # The posted id is another account's record: these answers are kept under a new id
+        # (a browser without JavaScript keeps no copy that a refusal could leave it with).
+        submission_id = str(uuid.uuid4())
+        ingest(get_db(), [{**item, "id": submission_id}], origin)
     return redirect(url_for("capture.thanks", survey_id=definition["id"], ref=submission_id[:8]))
 
 

@@ -7,12 +7,13 @@ page 2,000 costs what page 1 does. Counting, filtering and paging read only
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 
+from .. import storedjson
+from ..attachments.media import shown_files
 from ..auth.access import STAFF, access
 from ..db import get_db
 from ..errors import BadRequest, NotFound
@@ -89,7 +90,7 @@ def submissions():
         "rows": [],
         "total": 0,
         "filters": None,
-        "formats": list(FORMATS),
+        "formats": [name for name, fmt in FORMATS.items() if not fmt.binary],
         "states": STATE_LABELS,
     }
     status = 200
@@ -165,15 +166,18 @@ def submission(submission_id: str):
         history=history_rows,
         corrections=corrections(db, submission_id),
         conflicts=copies,
+        files=shown_files(db, submission_id),
         review_form=ReviewForm(state=record["review_state"]),
         states=STATE_LABELS,
     )
 
 
 def _loads(text: str | None) -> Any:
+    """Stored JSON as the page shows it (lone surrogates as U+FFFD); unreadable: the text."""
     if text is None:
         return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+    loaded = storedjson.load(text, default=_UNREADABLE)
+    return storedjson.printable(text) if loaded is _UNREADABLE else loaded
+
+
+_UNREADABLE = object()

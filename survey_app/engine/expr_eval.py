@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
+from .expr_dates import XDate, date_to_days, is_date_text
 from .expr_parser import ExpressionError
 
 __all__ = ["EvalContext", "evaluate", "to_number", "to_string", "truthy"]
@@ -24,7 +24,8 @@ NAN = math.nan
 # XPath whitespace, spelled out because Python's and JavaScript's \s disagree on Unicode.
 _WS = " \t\n\r"
 _WS_SPLIT_RE = re.compile(r"[ \t\n\r]+")
-_NUMBER_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# Decimal numerals, with an exponent as ODK Collect (Java) and Enketo (JavaScript) read them.
+_NUMBER_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _DATE_RE = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
     r"(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2}(?:\.[0-9]+)?))?(Z|[+-][0-9]{2}:?[0-9]{2})?)?"
@@ -51,6 +52,11 @@ class EvalContext:
     today: str | None = None
     now: str | None = None
     choice: Mapping[str, Any] | None = None
+    #: The time zone date-only values are read in (minutes east of UTC): ODK reads
+    #: '2026-11-27' as local midnight. The phone's own offset; on the server the record's.
+    tz_offset: int = 0
+    #: Form attachments' rows by instance name, for pulldata() and instance('name').
+    instances: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
 
 
 # -- coercions (XPath 1.0 with the ODK conventions real forms rely on) ------------------------
@@ -96,9 +102,11 @@ def to_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if _is_number(value):
-        return _format_number(float(value))
+        return _format_number(to_number(value))  # an int past a float's range is Infinity, as in JS
     if isinstance(value, str):
         return value
+    if isinstance(value, XDate):
+        return value.text()
     if isinstance(value, list | tuple):
         return " ".join(s for s in (to_string(v) for v in value) if s)
     if isinstance(value, Mapping) and "lat" in value and "lon" in value:  # geopoint
@@ -107,50 +115,28 @@ def to_string(value: Any) -> str:
     return ""
 
 
-def _date_to_days(text: str) -> float:
-    """ISO date/datetime -> days since 1970-01-01 (UTC when no offset), as ODK does."""
-    m = _DATE_RE.fullmatch(text)
-    if m is None:
-        return NAN
-    y, mo, d, hh, mi, ss, tz = m.groups()
-    try:
-        days = date(int(y), int(mo), int(d)).toordinal() - _EPOCH_ORDINAL
-    except ValueError:
-        return NAN
-    if hh is None:
-        return float(days)
-    h, minute, sec = int(hh), int(mi), float(ss or 0)
-    off = 0
-    if tz and tz != "Z":
-        tz_digits = tz[1:].replace(":", "")
-        oh, om = int(tz_digits[:2]), int(tz_digits[2:])
-        if oh > 23 or om > 59:
-            return NAN
-        off = (oh * 60 + om) * 60 * (-1 if tz[0] == "-" else 1)
-    if h > 23 or minute > 59 or sec >= 60:
-        return NAN
-    return days + (h * 3600 + minute * 60 + sec - off) / 86400
-
-
-def _string_to_number(text: str) -> float:
+def _string_to_number(text: str, tz: int = 0) -> float:
     text = text.strip(_WS)
     if _NUMBER_RE.fullmatch(text):
         return float(text)
-    return _date_to_days(text)
+    return date_to_days(text, tz)
 
 
-def to_number(value: Any) -> float:
-    """XPath number(): unanswered and non-numeric text are NaN; ISO dates are days."""
+def to_number(value: Any, tz: int = 0) -> float:
+    """XPath number(): unanswered and non-numeric text are NaN; ISO dates are days (a
+    date-only one at midnight ``tz`` minutes east of UTC)."""
     if value is None:
         return NAN
     if isinstance(value, bool):
         return 1.0 if value else 0.0
+    if isinstance(value, XDate):
+        return value.days
     if _is_number(value):
         try:
             return float(value)
         except OverflowError:
             return math.inf if value > 0 else -math.inf
-    return _string_to_number(to_string(value))
+    return _string_to_number(to_string(value), tz)
 
 
 def truthy(value: Any) -> bool:
@@ -159,6 +145,8 @@ def truthy(value: Any) -> bool:
         return value
     if _is_number(value):
         return not math.isnan(value) and value != 0
+    if isinstance(value, XDate):
+        return math.isfinite(value.days)
     if isinstance(value, Mapping):
         return True
     return to_string(value) != ""
@@ -178,23 +166,44 @@ def _tokens(value: Any) -> list[str]:
 # -- operators --------------------------------------------------------------------------------
 
 
-def _equals(a: Any, b: Any) -> bool:
+def _dated(a: Any, b: Any) -> bool:
+    """A date value on either side, or two texts that both read as dates: compare instants."""
+    if isinstance(a, XDate) or isinstance(b, XDate):
+        return True
+    return (
+        isinstance(a, str)
+        and isinstance(b, str)
+        and _looks_dated(a)
+        and _looks_dated(b)
+        and is_date_text(a.strip())
+        and is_date_text(b.strip())
+    )
+
+
+def _looks_dated(text: str) -> bool:
+    """A cheap first test (YYYY-...) before the full date pattern."""
+    text = text.lstrip(_WS)
+    return len(text) >= 8 and text[4] == "-" and text[:4].isdigit()
+
+
+def _equals(a: Any, b: Any, tz: int = 0) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return truthy(a) == truthy(b)
-    if _is_number(a) or _is_number(b):
-        return to_number(a) == to_number(b)
+    if _is_number(a) or _is_number(b) or _dated(a, b):
+        return to_number(a, tz) == to_number(b, tz)
     return to_string(a) == to_string(b)
 
 
-def _relational(op: str, a: Any, b: Any) -> bool:
+def _relational(op: str, a: Any, b: Any, tz: int = 0) -> bool:
     """Numbers compare numerically; two non-numeric, non-empty texts (times, other strings)
     compare by code point, which XPath 1.0 cannot do but forms expect; else NaN rules."""
-    if _is_number(a) or _is_number(b) or isinstance(a, bool) or isinstance(b, bool):
-        x: Any = to_number(a)
-        y: Any = to_number(b)
+    typed = (bool, XDate)
+    if _is_number(a) or _is_number(b) or isinstance(a, typed) or isinstance(b, typed):
+        x: Any = to_number(a, tz)
+        y: Any = to_number(b, tz)
     else:
         x, y = to_string(a), to_string(b)
-        nx, ny = to_number(x), to_number(y)
+        nx, ny = to_number(x, tz), to_number(y, tz)
         if not math.isnan(nx) and not math.isnan(ny):
             x, y = nx, ny
         elif not (x and y and math.isnan(nx) and math.isnan(ny)):
@@ -271,14 +280,6 @@ def _round(x: float, digits: float) -> float:
     return -r if x < 0 else r
 
 
-@lru_cache(maxsize=256)
-def _compile(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern, re.ASCII)  # ASCII classes: \d \w like JavaScript's
-    except re.error:
-        return None
-
-
 # -- evaluation -------------------------------------------------------------------------------
 
 
@@ -296,20 +297,22 @@ class _Evaluator:
         self.ctx = ctx
 
     def value(self, node: Mapping[str, Any]) -> Any:
-        if not isinstance(node, Mapping):
+        if type(node) is not dict and not isinstance(node, Mapping):  # dict first: it is fast
             raise ExpressionError(f"Malformed expression tree: {node!r}")
+        if "ref" in node:
+            return self.ctx.answers.get(node["ref"])
+        if "op" in node:
+            return self.op(node["op"], node["args"])
         if "num" in node:
             return node["num"]
         if "str" in node:
             return node["str"]
-        if "ref" in node:
-            return self.ctx.answers.get(node["ref"])
         if "self" in node:
             return self.ctx.self
         if "col" in node:
             return (self.ctx.choice or {}).get(node["col"])
-        if "op" in node:
-            return self.op(node["op"], node["args"])
+        if "lookup" in node:
+            return _lookup(self, node)
         if "fn" in node:
             handler = _FUNCTIONS.get(node["fn"])
             if handler is None:
@@ -318,7 +321,7 @@ class _Evaluator:
         raise ExpressionError(f"Malformed expression tree: {node!r}")
 
     def number(self, node: Mapping[str, Any]) -> float:
-        return to_number(self.value(node))
+        return to_number(self.value(node), self.ctx.tz_offset)
 
     def text(self, node: Mapping[str, Any]) -> str:
         return to_string(self.value(node))
@@ -333,12 +336,13 @@ class _Evaluator:
         if op in ("+", "-", "*", "div", "mod"):
             return _arith(op, self.number(args[0]), self.number(args[1]))
         a, b = self.value(args[0]), self.value(args[1])
+        tz = self.ctx.tz_offset
         if op == "=":
-            return _equals(a, b)
+            return _equals(a, b, tz)
         if op == "!=":
-            return not _equals(a, b)
+            return not _equals(a, b, tz)
         if op in ("<", "<=", ">", ">="):
-            return _relational(op, a, b)
+            return _relational(op, a, b, tz)
         raise ExpressionError(f"Unknown operator {op!r}")
 
     def arg_or_self(self, args: Sequence[Mapping[str, Any]]) -> Any:
@@ -361,7 +365,8 @@ class _Evaluator:
         return values
 
     def extreme(self, args: Sequence[Mapping[str, Any]], pick: Callable[..., float]) -> float:
-        numbers = [to_number(v) for a in args for v in self.nodeset(a) if not _is_empty(v)]
+        tz = self.ctx.tz_offset
+        numbers = [to_number(v, tz) for a in args for v in self.nodeset(a) if not _is_empty(v)]
         if not numbers or any(math.isnan(n) for n in numbers):
             return NAN
         return pick(numbers)
@@ -371,7 +376,7 @@ def _fn_sum(ev: _Evaluator, args: Sequence[Mapping[str, Any]]) -> float:
     total = 0.0
     for value in ev.nodeset(args[0]):
         if not _is_empty(value):  # a half-filled instance must not turn the total into NaN
-            total += to_number(value)
+            total += to_number(value, ev.ctx.tz_offset)
     return total
 
 
@@ -394,7 +399,9 @@ def _fn_choice_name(ev: _Evaluator, args: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _fn_regex(ev: _Evaluator, args: Sequence[Mapping[str, Any]]) -> bool:
-    pattern = _compile(ev.text(args[1]))
+    from .regex_dialect import compile_pattern  # the dialect both evaluators share
+
+    pattern = compile_pattern(ev.text(args[1]))
     return pattern is not None and pattern.search(ev.text(args[0])) is not None
 
 
@@ -448,7 +455,7 @@ _FUNCTIONS: dict[str, _Handler] = {
     "today": _fn_today,
     "now": _fn_now,
     "int": lambda ev, a: _int(ev.number(a[0])),
-    "number": lambda ev, a: to_number(ev.arg_or_self(a)),
+    "number": lambda ev, a: to_number(ev.arg_or_self(a), ev.ctx.tz_offset),
     "round": lambda ev, a: _round(ev.number(a[0]), ev.number(a[1]) if len(a) > 1 else 0.0),
     "position": _fn_position,
     "count": _fn_count,
@@ -468,3 +475,9 @@ _FUNCTIONS: dict[str, _Handler] = {
     "abs": lambda ev, a: abs(ev.number(a[0])),
     "decimal-date-time": lambda ev, a: ev.number(a[0]),
 }
+
+# The rest of the ODK functions live in their own module, which builds on this one.
+from .expr_functions import FUNCTIONS as _ODK_FUNCTIONS  # noqa: E402
+from .expr_functions import _lookup  # noqa: E402
+
+_FUNCTIONS.update(_ODK_FUNCTIONS)

@@ -48,16 +48,60 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "ceiling": (1, 1),
     "abs": (1, 1),
     "decimal-date-time": (1, 1),
+    # the rest of the ODK XForms spec (survey_app/engine/expr_functions.py)
+    "pow": (2, 2),
+    "log": (1, 1),
+    "log10": (1, 1),
+    "exp": (1, 1),
+    "exp10": (1, 1),
+    "sqrt": (1, 1),
+    "sin": (1, 1),
+    "cos": (1, 1),
+    "tan": (1, 1),
+    "asin": (1, 1),
+    "acos": (1, 1),
+    "atan": (1, 1),
+    "atan2": (2, 2),
+    "pi": (0, 0),
+    "random": (0, 0),
+    "substr": (2, 3),
+    "substring": (2, 3),
+    "substring-before": (2, 2),
+    "substring-after": (2, 2),
+    "translate": (3, 3),
+    "normalize-space": (0, 1),
+    "join": (1, None),
+    "boolean-from-string": (1, 1),
+    "uuid": (0, 1),
+    "digest": (2, 3),
+    "base64-decode": (1, 1),
+    "checklist": (2, None),
+    "weighted-checklist": (2, None),
+    "count-non-empty": (1, 1),
+    "randomize": (1, 2),
+    "area": (1, 1),
+    "distance": (1, None),
+    "date": (1, 1),
+    "date-time": (1, 1),
+    "decimal-time": (1, 1),
+    "format-date": (2, 2),
+    "format-date-time": (2, 2),
+    "indexed-repeat": (3, 7),
+    "pulldata": (4, 4),
+    "current": (0, 0),
+    "once": (1, 1),
+    "instance": (1, 1),
 }
 
 #: Functions whose argument is a node-set (a question or repeat), not a value: it must be a
 #: ``${name}`` reference so the evaluator can look up every repeat instance.
-_NODESET_FUNCTIONS = frozenset({"count", "sum"})
+_NODESET_FUNCTIONS = frozenset({"count", "sum", "count-non-empty"})
 
 #: Deepest nesting accepted; keeps both recursive evaluators far from their stack limits.
 MAX_DEPTH = 64
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+#: A question name as XLSForm allows it (an XML name: letters, digits, _ . and -).
+_NAME = r"[^\W\d][\w.\-]*"
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>[ \t\r\n]+)
@@ -66,7 +110,7 @@ _TOKEN_RE = re.compile(
   | (?P<dotdot>\.\.)
   | (?P<dot>\.)
   | (?P<str>'[^']*'|"[^"]*")
-  | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)
+  | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,|/|\[|\])
   | (?P<name>[A-Za-z_][A-Za-z0-9_-]*(?::[A-Za-z_][A-Za-z0-9_-]*)?)
     """,
     re.VERBOSE,
@@ -223,8 +267,14 @@ class _Parser:
         if tok.kind == "str":
             return {"str": tok.value[1:-1]}
         if tok.kind == "ref":
-            return {"ref": tok.value}
+            return self.steps({"ref": tok.value}, tok)
+        if tok.kind == "op" and tok.value == "/":
+            return self.absolute(tok)
+        if tok.kind == "dotdot":
+            return self.relative(tok)
         if tok.kind == "dot":
+            if self.is_path("/"):
+                return self.relative(tok)
             return {"self": True}
         if tok.kind == "op" and tok.value == "(":
             node = self.expr()
@@ -242,11 +292,97 @@ class _Parser:
                 f"Unknown name {tok.value!r} (write ${{{tok.value}}} to refer to a question)",
                 tok,
             )
-        if tok.kind == "dotdot":
-            raise self.error("'..' is only supported as position(..)", tok)
         if tok.kind == "end":
             raise self.error("Unexpected end of expression", tok)
         raise self.error(f"Unexpected {self.describe(tok)}", tok)
+
+    # -- paths -------------------------------------------------------------------------------
+    # The paths real forms write, each read as a question reference: /data/group/q and
+    # ../q (the last step names the question), ${rep}[n]/q and /data/rep[position()=n]/q
+    # (indexed-repeat), current()/../q, and instance('list')/root/item[filter]/field.
+
+    def is_path(self, value: str) -> bool:
+        tok = self.peek()
+        return tok.kind == "op" and tok.value == value
+
+    def step_name(self) -> str:
+        tok = self.next()
+        if tok.kind in ("name", "dotdot", "dot"):
+            return tok.value
+        raise self.error(f"Expected a name in the path but found {self.describe(tok)}", tok)
+
+    def predicate(self) -> dict[str, Any]:
+        self.expect("[")
+        node = self.expr()
+        self.expect("]")
+        if node.get("op") == "=" and node["args"][0].get("fn") == "position":
+            return node["args"][1]
+        return node
+
+    def path_steps(self, first: str | None) -> list[tuple[str, dict | None]]:
+        steps: list[tuple[str, dict | None]] = []
+        if first is not None:
+            steps.append((first, self.predicate() if self.is_path("[") else None))
+        while self.is_path("/"):
+            self.next()
+            name = self.step_name()
+            steps.append((name, self.predicate() if self.is_path("[") else None))
+        return steps
+
+    def from_steps(self, steps: list[tuple[str, dict | None]], tok: _Token) -> dict[str, Any]:
+        names = [(n, p) for n, p in steps if n not in ("..", ".")]
+        if not names or names[-1][1] is not None:
+            raise self.error("A path must end with a question's name", tok)
+        target = names[-1][0]
+        indexed = [(n, p) for n, p in names[:-1] if p is not None]
+        if not indexed:
+            return {"ref": target}
+        args: list[dict[str, Any]] = [{"ref": target}]
+        for name, index in indexed:
+            args += [{"ref": name}, index]
+        return {"fn": "indexed-repeat", "args": args}
+
+    def absolute(self, tok: _Token) -> dict[str, Any]:
+        name = self.step_name()
+        steps = self.path_steps(name)
+        return self.from_steps(steps[1:] if len(steps) > 1 else steps, tok)
+
+    def relative(self, tok: _Token) -> dict[str, Any]:
+        steps = self.path_steps(tok.value)
+        if len(steps) == 1:
+            raise self.error("'..' is only supported in a path such as ../name or position(..)", tok)
+        return self.from_steps(steps, tok)
+
+    def steps(self, node: dict[str, Any], tok: _Token) -> dict[str, Any]:
+        """${rep}[n]/q and ${group}/q after a reference."""
+        if not (self.is_path("[") or self.is_path("/")):
+            return node
+        steps = self.path_steps(node["ref"])
+        return self.from_steps(steps, tok)
+
+    def instance_path(self, name_tok: _Token, args: list[dict[str, Any]]) -> dict[str, Any]:
+        """instance('list')/root/item[filter]/field -> a lookup in a form attachment."""
+        if "str" not in args[0]:
+            raise self.error("instance() needs the attachment's name in quotes", name_tok)
+        node: dict[str, Any] = {"lookup": args[0]["str"]}
+        for expected in ("root", "item"):
+            if not self.is_path("/"):
+                raise self.error("Write instance('name')/root/item[...]/field", name_tok)
+            self.next()
+            if self.step_name() != expected:
+                raise self.error("Write instance('name')/root/item[...]/field", name_tok)
+        if self.is_path("["):
+            columns, self.allow_columns = self.allow_columns, True
+            try:
+                self.expect("[")
+                node["where"] = self.expr()
+                self.expect("]")
+            finally:
+                self.allow_columns = columns
+        if self.is_path("/"):
+            self.next()
+            node["field"] = self.step_name()
+        return node
 
     def call(self, name_tok: _Token) -> dict[str, Any]:
         name = name_tok.value
@@ -282,15 +418,23 @@ class _Parser:
                 f"{name}() takes {wanted} argument{'s' if wanted != '1' else ''}, got {len(args)}",
                 name_tok,
             )
+        if name == "instance":
+            return self.instance_path(name_tok, args)
+        if name == "current" and self.is_path("/"):
+            return self.from_steps(self.path_steps(None), name_tok)
+        if name == "count" and "lookup" in args[0]:
+            return {**args[0], "count": True}
         if name in _NODESET_FUNCTIONS and "ref" not in args[0]:
             raise self.error(f"{name}() needs a ${{name}} reference as its argument", name_tok)
         if name == "jr:choice-name":
             args[1] = self._choice_name_target(args[1], name_tok)
         if name == "regex" and "str" in args[1]:
+            from .regex_dialect import RegexRefused, check  # imports this module
+
             try:
-                re.compile(args[1]["str"])
-            except re.error as exc:
-                raise self.error(f"Invalid regular expression ({exc})", name_tok) from None
+                check(args[1]["str"])
+            except RegexRefused as exc:
+                raise self.error(str(exc), name_tok) from None
         return {"fn": name, "args": args}
 
     def _choice_name_target(self, arg: dict[str, Any], name_tok: _Token) -> dict[str, Any]:
@@ -337,4 +481,6 @@ def references(ast: dict[str, Any]) -> set[str]:
         if "ref" in node:
             found.add(node["ref"])
         stack.extend(node.get("args", ()))
+        if "where" in node:
+            stack.append(node["where"])
     return found

@@ -29,17 +29,22 @@ from .expressions import EvalContext, evaluate, parse, to_number, to_string, tru
 
 #: Functions whose result on the server may differ from what the phone saw (the clock, the
 #: display language): calculations using them are never second-guessed.
-VOLATILE_FUNCTIONS = frozenset({"now", "today", "jr:choice-name"})
+VOLATILE_FUNCTIONS = frozenset(
+    {"now", "today", "jr:choice-name", "random", "uuid", "once", "randomize", "date-time"}
+)
 #: Most repeat instances either side will create from a ``repeat_count``.
 MAX_REPEAT = 200
 
 
 @dataclass(frozen=True)
 class Clock:
-    """The moment expressions see as ``today()`` and ``now()`` (ISO strings)."""
+    """The moment expressions see as ``today()`` and ``now()`` (ISO strings), and the time
+    zone (minutes east of UTC) date-only values are read in: the record's own offset when
+    its timestamp carries one, as ODK reads a date at the phone's local midnight."""
 
     today: str
     now: str
+    tz: int = 0
 
     @classmethod
     def current(cls) -> Clock:
@@ -54,7 +59,9 @@ class Clock:
                 moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
             except ValueError:
                 return cls.current()
-            return cls(moment.date().isoformat(), moment.isoformat(timespec="seconds"))
+            offset = moment.utcoffset()
+            tz = int(offset.total_seconds() // 60) if offset is not None else 0
+            return cls(moment.date().isoformat(), moment.isoformat(timespec="seconds"), tz)
         return cls.current()
 
 
@@ -69,7 +76,7 @@ def compiled(question: Mapping[str, Any], key: str) -> dict | None:
     if tree is not None:
         return tree
     source = question.get(key)
-    if not source:
+    if not source or not isinstance(source, str):
         return None
     return _parse_cached(source, key == "choice_filter")
 
@@ -98,6 +105,7 @@ class Logic:
             for name, rows in (definition.get("choice_lists") or {}).items()
         }
         self._memo: dict[Any, Any] = {}
+        self.instances = definition.get("instances") or {}
         self.list_of: dict[str, str] = {}
         self.repeat_names: list[str] = []
         for question in _walk(definition.get("questions") or []):
@@ -148,6 +156,8 @@ class Logic:
             today=clock.today,
             now=clock.now,
             choice=choice,
+            tz_offset=clock.tz,
+            instances=self.instances,
         )
 
     def choice_row(self, question: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:

@@ -53,7 +53,7 @@ def codebook(db: Database, survey_id: str) -> tuple[list[str], list[list[Any]]]:
             path,
             question["name"],
             question["type"],
-            "yes" if question.get("required") else "",
+            _required(question.get("required")),
             question.get("choices", ""),
             question.get("relevant", ""),
             question.get("constraint", ""),
@@ -67,3 +67,10 @@ def codebook(db: Database, survey_id: str) -> tuple[list[str], list[list[Any]]]:
         ]
         rows.append(row)
     return headers, rows
+
+
+def _required(flag: Any) -> str:
+    """ "yes", or the condition when ``required`` is an expression."""
+    if isinstance(flag, str):
+        return flag
+    return "yes" if flag else ""

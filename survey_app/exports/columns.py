@@ -2,7 +2,8 @@
 
 Column names follow KoboToolbox/ODK: group path joined by ``/`` (``session_details/district``);
 a select-multiple gets its space-separated column, then one 0/1 column per choice
-(``concerns_raised/concerns/jobs``); a geopoint gets its text plus ``/lat`` and ``/lon``.
+(``concerns_raised/concerns/jobs``); a geopoint gets its text plus ``/lat`` and ``/lon``;
+a photo, recording or file gets its path inside the media zip (``media/<record id>/<name>``).
 In flat formats a repeat is one JSON column; XLSX gives each repeat its own sheet.
 
 ``row_builder`` turns one record's answers into cells. It runs once per cell of every
@@ -19,7 +20,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from ..attachments.media import zip_path
 from ..surveys.registry import get_definition, list_versions
+from ..surveys.schema import FILE_TYPES
+from .formulas import spreadsheet_safe
 
 META_COLUMNS = [
     "_id",
@@ -34,17 +38,16 @@ META_COLUMNS = [
     "_finished",
     "_link",
 ]
-SKIP_TYPES = {"group", "note", "image", "audio"}
-RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+SKIP_TYPES = {"group", "note", "osm"}
 
-VALUE, SELECT_ONE, MULTI, CHOICE, GEO, GEO_PART, JSON = range(7)
+VALUE, SELECT_ONE, MULTI, CHOICE, GEO, GEO_PART, JSON, FILE = range(8)
 
 
 @dataclass
 class Column:
     header: str
     name: str  # the question's name in the data
-    kind: str  # "value", "choice", "multi", "json", "geopoint"
+    kind: str  # "value", "choice", "multi", "json", "geopoint", "file"
     choice: str | None = None
     part: str | None = None
     qtype: str = ""
@@ -81,7 +84,8 @@ def columns_for(questions: list[dict], definition: dict, path: str = "") -> list
             continue
         if kind in SKIP_TYPES:
             continue
-        header = path + name
+        # A name used in several groups is already scoped by its path (group/name).
+        header = path + question["label_name"] if "label_name" in question else path + name
         first = len(columns)
         if kind == "repeat":
             columns.append(Column(header, name, "json", qtype=kind))
@@ -97,6 +101,8 @@ def columns_for(questions: list[dict], definition: dict, path: str = "") -> list
             columns += [
                 Column(f"{header}/{part}", name, "geopoint", part=part, qtype=kind) for part in ("lat", "lon")
             ]
+        elif kind in FILE_TYPES:
+            columns.append(Column(header, name, "file", qtype=kind))
         elif kind == "select_one":
             labels = _choice_labels(question, definition)
             columns.append(Column(header, name, "value", qtype=kind, labels=labels))
@@ -178,18 +184,9 @@ def survey_questions(db: Database, survey_id: str) -> dict[str, tuple[dict, dict
     return found
 
 
-def spreadsheet_safe(value: str) -> str:
-    """Stop a text answer such as ``=HYPERLINK(...)`` from running as a formula in Excel."""
-    if value.startswith(RISKY_START):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
-
-
 def _label(labels: dict, name: Any, language: str, default: str) -> Any:
-    label = labels.get(name)
+    # Only a choice name (text) has a label; a list or object sent instead is shown as is.
+    label = labels.get(name) if isinstance(name, str) else None
     if label is None:
         return name
     if isinstance(label, str):
@@ -219,6 +216,8 @@ def row_builder(
             plan.append((GEO_PART, c.name, c.part) if c.part else (GEO, c.name, None))
         elif c.kind == "json":
             plan.append((JSON, c.name, None))
+        elif c.kind == "file":
+            plan.append((FILE, c.name, None))
         elif c.labels and language:
             plan.append((SELECT_ONE, c.name, c.labels))
         else:
@@ -227,7 +226,8 @@ def row_builder(
     def text(value: str) -> str:
         return spreadsheet_safe(value) if safe else value
 
-    def build(data: Any) -> list[Any]:
+    def build(data: Any, record_id: str = "") -> list[Any]:
+        """``record_id`` places a file answer in the media zip (``media/<id>/<name>``)."""
         get = data.get if isinstance(data, dict) else {}.get
         out: list[Any] = []
         append = out.append
@@ -256,6 +256,8 @@ def row_builder(
                     append(text("; ".join(str(_label(extra, v, language, default_language)) for v in value)))
             elif code == SELECT_ONE:
                 append(text(str(_label(extra, value, language, default_language))))
+            elif code == FILE:
+                append(zip_path(record_id, value) if type(value) is str and value else text(str(value)))
             elif code == GEO_PART:
                 append(value.get(extra, "") if type(value) is dict else "")
             elif code == GEO:

@@ -1,23 +1,25 @@
 """CSV export, streamed: constant memory however many records there are.
 
 Codes by default (choice names, as KoboToolbox's "XML values"); with a language, choice
-labels in that language instead. Text a spreadsheet would run as a formula is quoted.
+labels in that language instead. Every cell a spreadsheet would run as a formula is quoted
+(``formulas.safe_cells``): headers and metadata too, not only answers.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from sqlite_utils import Database
 
+from .. import storedjson
 from ..review.filters import Filters
 from ..surveys.registry import get_definition
 from .columns import META_COLUMNS, label_headers, row_builder, survey_columns
 from .deidentify import Deidentifier
+from .formulas import safe_cells
 from .rows import matching_rows, meta_cells
 
 CHUNK_BYTES = 64 * 1024
@@ -27,24 +29,10 @@ BOM = "\ufeff"
 def load_answers(text: str) -> Any:
     """A record's answers; a record whose stored text is not JSON exports as unanswered.
 
-    Stored JSON may escape a lone surrogate (a phone's text cut inside an emoji). No file
-    format can carry one, so exports show it as U+FFFD; the stored record is unchanged.
+    No file format can carry a lone surrogate (a phone's text cut inside an emoji): exports
+    show it as U+FFFD (see ``storedjson``); the stored record is unchanged.
     """
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    return _printable(data) if "\\ud" in text else data
-
-
-def _printable(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if isinstance(value, list):
-        return [_printable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _printable(v) for k, v in value.items()}
-    return value
+    return storedjson.load(text)
 
 
 def csv_chunks(
@@ -60,18 +48,18 @@ def csv_chunks(
         columns = deid.columns(columns)
     definition = get_definition(db, filters.survey_id) or {}
     default = definition.get("default_language", "en")
-    build = row_builder(columns, safe=True, language=language, default_language=default)
+    build = row_builder(columns, language=language, default_language=default)
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer)
     headers = label_headers(columns, language, default) if language else [c.header for c in columns]
-    writer.writerow(META_COLUMNS + headers)
+    writer.writerow(safe_cells(META_COLUMNS + headers))
     loads = load_answers
     for row in matching_rows(db, filters):
         meta, data = meta_cells(row), loads(row[2])
         if deid:
             meta, data = deid.meta(meta), deid.answers(data)
-        writer.writerow(meta + build(data))
+        writer.writerow(safe_cells(meta + build(data, row[0])))
         if buffer.tell() > CHUNK_BYTES:
             yield buffer.getvalue()
             buffer.seek(0)

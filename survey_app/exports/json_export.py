@@ -9,6 +9,7 @@ submission that holds a usable geopoint: geometry ``[lon, lat]`` (GeoJSON's orde
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -91,8 +92,12 @@ def geometry(value: Any) -> dict | None:
         return None
     lat, lon, alt = value.get("lat"), value.get("lon"), value.get("alt")
 
-    def number(x: Any) -> bool:
-        return isinstance(x, int | float) and not isinstance(x, bool) and x == x
+    def number(x: Any) -> bool:  # finite: NaN and Infinity are not JSON
+        return (
+            isinstance(x, int | float)
+            and not isinstance(x, bool)
+            and (isinstance(x, int) or math.isfinite(x))
+        )
 
     if not (number(lat) and number(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         return None
@@ -117,7 +122,7 @@ def geojson_chunks(db: Database, filters: Filters) -> Iterator[str]:
             point = next((g for g in (geometry(data.get(n)) for n in points) if g), None)
             if point is None:
                 continue
-            properties = dict(zip(headers, meta_cells(row) + build(data), strict=True))
+            properties = dict(zip(headers, meta_cells(row) + build(data, row[0]), strict=True))
             feature = {"type": "Feature", "id": row[0], "geometry": point, "properties": properties}
             yield separator + json.dumps(feature, ensure_ascii=False)
             separator = ",\n"

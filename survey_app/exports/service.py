@@ -10,10 +10,12 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlite_utils import Database
 
 from .. import audit
+from ..attachments.media import media_chunks
 from ..db import write_transaction
 from ..errors import BadRequest, NotFound
 from ..review.derived_index import catch_up
@@ -41,6 +43,7 @@ class Format:
     labels: bool = False  # whether choice labels may replace codes
     writer: Callable[..., object] | None = None  # (db, filters, path, language, deid)
     deidentify: bool = True  # whether a de-identified export can be made
+    binary: bool = False  # chunks are bytes, and take the attachments folder (media zip)
 
 
 def _stats(kind: str) -> Callable[..., object]:
@@ -59,6 +62,7 @@ FORMATS: dict[str, Format] = {
     "sav": Format("sav", "application/x-spss-sav", None, labels=True, writer=_stats("sav")),
     "dta": Format("dta", "application/x-stata-dta", None, labels=True, writer=_stats("dta")),
     "zip": Format("zip", ZIP_MIME, None, labels=True, writer=write_zip),
+    "media": Format("media", "application/zip", media_chunks, binary=True, deidentify=False),
 }
 
 
@@ -72,6 +76,7 @@ class Export:
     count: int
     snapshot: Snapshot
     deid: Deidentifier | None = None
+    files_root: Path | None = None
 
     def close(self) -> None:
         self.snapshot.close()
@@ -81,6 +86,9 @@ class Export:
         try:
             if self.fmt.chunks is None:
                 yield from self._file_bytes()
+                return
+            if self.fmt.binary:
+                yield from self.fmt.chunks(self.snapshot.db, self.filters, self.files_root)
                 return
             if self.fmt.labels:
                 parts = self.fmt.chunks(self.snapshot.db, self.filters, self.language, self.deid)
@@ -132,6 +140,7 @@ def prepare(
     fmt_name: str,
     args: Mapping[str, str],
     timeout_ms: int = 5000,
+    files_root: Path | None = None,
 ) -> Export:
     """Check everything, then open the snapshot and count what it will hold."""
     if current_version(db, survey_id) is None:
@@ -155,7 +164,7 @@ def prepare(
             f"{count} records do not fit in one XLSX sheet; narrow the filters or export CSV.",
             {"format": ["too many rows for XLSX"]},
         )
-    return Export(fmt, filters, language, count, snapshot, deid)
+    return Export(fmt, filters, language, count, snapshot, deid, files_root)
 
 
 def read_deidentify(
@@ -172,7 +181,7 @@ def read_deidentify(
         return None
     if not fmt.deidentify:
         raise BadRequest(
-            f"{fmt.name} exports are locations: they cannot be de-identified.",
+            f"{fmt.name} exports cannot be de-identified (locations, or the files themselves).",
             {"deidentify": ["not for this format"]},
         )
     return Deidentifier(survey_questions(db, survey_id), keep)

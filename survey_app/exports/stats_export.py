@@ -104,7 +104,7 @@ def write_stats(
         meta, data = meta_cells(row), load_answers(row[2])
         if deid:
             meta, data = deid.meta(meta), deid.answers(data)
-        rows.append(meta + build(data))
+        rows.append(meta + build(data, row[0]))
     frame = (
         pd.DataFrame(rows, columns=meta_names + names) if rows else pd.DataFrame(columns=meta_names + names)
     )

@@ -9,6 +9,8 @@ formula, a number or a link (answers stay what was typed).
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +44,12 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def _header(sheet, cells: list[str], bold) -> None:
+    """The header row, as text cells (``write_row`` would guess each cell's type)."""
+    for col, value in enumerate(cells):
+        sheet.write_string(0, col, str(value), bold)
+
+
 def _write(sheet, row: int, cells: list[Any], dates: set[int] = frozenset(), formats: tuple = ()) -> None:
     """Write one row: text as text (never a formula), numbers as numbers, and the cells of
     date questions as real Excel dates (a text that is not an ISO date stays text)."""
@@ -56,8 +64,17 @@ def _write(sheet, row: int, cells: list[Any], dates: set[int] = frozenset(), for
                 sheet.write_string(row, col, value)
         elif isinstance(value, bool):
             sheet.write_boolean(row, col, value)
-        else:
+        elif isinstance(value, int | float) and _fits(value):
             sheet.write_number(row, col, value)
+        else:  # a number Excel cannot hold (hundreds of digits, NaN), or a list or object
+            sheet.write_string(row, col, value if isinstance(value, str) else json.dumps(value, default=str))
+
+
+def _fits(number: int | float) -> bool:
+    """Whether Excel's float holds the number (exactly, for a whole one)."""
+    if isinstance(number, int):
+        return abs(number) <= 2**53
+    return math.isfinite(number)
 
 
 def _as_date(value: str) -> datetime | None:
@@ -102,7 +119,7 @@ def write_xlsx(
     bold = book.add_format({"bold": True})
     main = book.add_worksheet(sheet_name("submissions", taken))
     headers = label_headers(columns, language, default) if language else [c.header for c in columns]
-    main.write_row(0, 0, META_COLUMNS + headers, bold)
+    _header(main, META_COLUMNS + headers, bold)
     dates = {i + len(META_COLUMNS) for i, c in enumerate(columns) if c.qtype in DATE_TYPES and not deid}
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     time_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
@@ -113,7 +130,7 @@ def write_xlsx(
         heads = (
             label_headers(scope.columns, language, default) if language else [c.header for c in scope.columns]
         )
-        sheet.write_row(0, 0, ["_parent_id", "_index"] + heads, bold)
+        _header(sheet, ["_parent_id", "_index"] + heads, bold)
         sheets.append(
             [scope, sheet, row_builder(scope.columns, language=language, default_language=default), 1]
         )
@@ -125,7 +142,7 @@ def write_xlsx(
         meta = meta_cells(row)
         if deid:
             meta, data = deid.meta(meta), deid.answers(data)
-        cells = build(data)
+        cells = build(data, row[0])
         for index in count_at:
             entries = data.get(columns[index].name) if isinstance(data, dict) else None
             cells[index] = len(entries) if isinstance(entries, list) else cells[index]
@@ -142,12 +159,13 @@ def write_xlsx(
                 if next_row >= EXCEL_MAX_ROWS:
                     break
                 parent = deid.pseudonym(row[0]) if deid else row[0]
-                _write(sheet, next_row, [parent, index] + build_entry(deid.answers(item) if deid else item))
+                entry_data = deid.answers(item) if deid else item
+                _write(sheet, next_row, [parent, index] + build_entry(entry_data, row[0]))
                 next_row += 1
             entry[3] = next_row
     headers, rows = codebook(db, survey_id)
     sheet = book.add_worksheet(sheet_name("codebook", taken))
-    sheet.write_row(0, 0, headers, bold)
+    _header(sheet, headers, bold)
     for number, cells in enumerate(rows, start=1):
         _write(sheet, number, cells)
     book.close()

@@ -19,6 +19,7 @@ from ..surveys.registry import get_definition
 from .columns import label_headers, repeat_scopes, row_builder
 from .csv_export import BOM, csv_chunks, load_answers
 from .deidentify import Deidentifier
+from .formulas import safe_cells
 from .rows import matching_rows
 from .xlsx_export import sheet_name
 
@@ -37,13 +38,13 @@ def write_zip(
         taken: set[str] = {"submissions"}
         for scope in repeat_scopes(db, filters.survey_id):
             columns = deid.columns(scope.columns) if deid else scope.columns
-            build = row_builder(columns, safe=True, language=language, default_language=default)
+            build = row_builder(columns, language=language, default_language=default)
             heads = label_headers(columns, language, default) if language else [c.header for c in columns]
             with archive.open(f"{sheet_name(scope.name, taken)}.csv", "w") as raw:
                 text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
                 text.write(BOM)
                 writer = csv.writer(text)
-                writer.writerow(["_parent_id", "_index", *heads])
+                writer.writerow(safe_cells(["_parent_id", "_index", *heads]))
                 for row in matching_rows(db, filters):
                     data = load_answers(row[2])
                     entries = data.get(scope.name) if isinstance(data, dict) else None
@@ -51,6 +52,7 @@ def write_zip(
                         continue
                     parent = deid.pseudonym(row[0]) if deid else row[0]
                     for index, entry in enumerate(entries, start=1):
-                        writer.writerow([parent, index, *build(deid.answers(entry) if deid else entry)])
+                        entry = deid.answers(entry) if deid else entry
+                        writer.writerow(safe_cells([parent, index, *build(entry, row[0])]))
                 text.flush()
                 text.detach()

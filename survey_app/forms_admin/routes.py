@@ -52,11 +52,12 @@ def import_form():
     if form.validate_on_submit():
         upload = form.file.data
         data, filename = upload.read(), upload.filename
+        files = {f.filename: f.read() for f in form.attachments.data or [] if f and f.filename}
         try:
             if form.check_only.data:
-                result = check_xlsform(data, filename)
+                result = check_xlsform(data, filename, files)
             else:
-                result = import_xlsform(get_db(), data, filename, current_user.id)
+                result = import_xlsform(get_db(), data, filename, current_user.id, files)
         except XLSFormRefused as exc:
             result = exc.result
         if not result.ok:

@@ -75,6 +75,14 @@ JS_STRINGS: tuple[str, ...] = (
     N_("{n} records"),
     N_("1 draft"),
     N_("{n} drafts"),
+    N_("Refused by the server: {message}"),
+    N_(
+        "1 record was refused by the server: it stays on this phone; save a backup file for your coordinator."
+    ),
+    N_(
+        "{n} records were refused by the server: they stay on this phone; save a backup file for your "
+        "coordinator."
+    ),
     # signout.js
     N_("1 record waits to be sent"),
     N_("{n} records wait to be sent"),
@@ -115,6 +123,13 @@ JS_STRINGS: tuple[str, ...] = (
     ),
     N_("Start another"),
     N_("Home"),
+    N_("Sent"),
+    N_("The server has received the record (reference {ref})."),
+    N_("Refused by the server"),
+    N_(
+        "The server will never take this record (reference {ref}): {message} It stays on this "
+        "phone: save a backup file for your coordinator."
+    ),
     # formlogic.js: the same checks as the server, on the phone
     N_("Must be a whole number."),
     N_("Must be a number."),
@@ -131,7 +146,51 @@ JS_STRINGS: tuple[str, ...] = (
     N_("The connection was lost."),
     N_("Too large for the server: save a backup file."),
     N_("The server could not read this record: save a backup file for your coordinator."),
+    N_("The server refused this record."),
     N_("Signed in as {user}; these records belong to {owner}."),
+    # capture/*.js: photos, recordings, signatures, barcodes, locations
+    N_("A file of {size} is attached."),
+    N_("Accuracy {m} m; waiting for a better fix…"),
+    N_("Add my location as a point"),
+    N_("Attached: {name}"),
+    N_("Clear the drawing"),
+    N_("Code read."),
+    N_("Finding your location…"),
+    N_("Keep this signature"),
+    N_("Kept on this phone ({size}). It is sent with the record."),
+    N_("Location kept (accuracy {m} m). You can still type it."),
+    N_("No code found; type it instead."),
+    N_("No location found; type it instead."),
+    N_("Point the camera at the code…"),
+    N_("Preparing…"),
+    N_("Preview"),
+    N_("Record sound"),
+    N_("Recording… {time}"),
+    N_("Remove the last point"),
+    N_("Remove this file from the answer?"),
+    N_("Remove"),
+    N_("Removed."),
+    N_("Scan a code"),
+    N_("Sign or draw here"),
+    N_("Stop waiting"),
+    N_("Stop recording"),
+    N_("The camera is not available; type the code instead."),
+    N_("The location is not available ({reason}); type it instead."),
+    N_("The microphone is not available; choose a recording instead."),
+    N_("This file is too large ({size}); the most is {limit}."),
+    N_("This photo cannot be read here; take another one."),
+    N_("Use my location"),
+    N_("{n} points"),
+    N_("1 photo or recording ({size}) waits with its record."),
+    N_("{n} photos and recordings ({size}) wait with their records."),
+    # formhelp.js and formlogic.js: the facilitator's form
+    N_("You are offline. Your answers are kept on this phone and sent later."),
+    N_("Remove this entry and its answers?"),
+    N_("Entry removed."),
+    N_("Undo"),
+    N_("Sections of the form"),
+    N_("Go to a section"),
+    N_("{done} of {total} questions answered"),
 )
 
 

@@ -5,25 +5,28 @@
 ``parse_batch`` and ``ingest``. The token authorises that one survey only; it reads
 nothing but its own survey's definition (which the public form shows anyway).
 
-Whole-batch refusals keep the contract ("a phone drops its copy only when the server has
-it"): any record the link may not bring in (another survey, a revoked link, a record
-started after the link closed) makes the whole batch a 403 with nothing stored, and
-``errors.refused`` says which records and why, so the phone keeps them, can tell the
-person, and can put them in a backup file for a coordinator to import.
+Refusals (see ``admission.py``): a record for another survey, a revoked link, or a record
+a paused link cannot take (a pause can end) makes the whole batch a 403 with nothing
+stored, and ``errors.refused`` says which records and why. A record an expired or full
+link cannot take (no ticket from before it closed), or a copy of a record that is not
+this link's, is one item ``refused`` with a reason and a message in the survey's
+language; the rest of the batch is stored. Either way the phone keeps what was refused,
+can tell the person, and can put it in a backup file for a coordinator to import.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ..attachments.media import with_missing_files
 from ..auth.access import ANYONE, access
 from ..db import get_db
 from ..errors import Forbidden, NotFound, error_response
 from ..surveys.registry import get_definition
 from ..sync.envelope import parse_batch, parse_json_body
-from ..sync.ingest import Origin, ingest
-from .admission import refusals, scrub
-from .model import Link, find_by_token, status
+from ..sync.ingest import Origin, ingest, refused
+from .admission import admit_here, scrub
+from .model import Link, find_by_token
 from .public import pick_public_language, token_is_credential
 from .ratelimit import pages_per_addr, submit_per_address, submit_per_link
 from .texts import text
@@ -57,32 +60,35 @@ def too_many(_exc):
 @submit_per_link
 @submit_per_address
 def submissions(token: str):
-    """Store a batch of one link's records; any refused record refuses the whole batch."""
+    """Store a batch of one link's records: one result per record, ``refused`` ones kept."""
     link = _link_or_404(token)
     items = parse_batch(parse_json_body(request.get_data()), current_app.config["LINK_MAX_BATCH_ITEMS"])
-    items = [scrub(item) for item in items]
     language = _language(link)
-    refused = refusals(get_db(), link, items, language)
-    if refused:
-        current = status(link)
-        reason = current.reason if not current.open else refused[0].reason
-        message = refused[0].message if current.open else _closed_message(reason, language)
+    decision = admit_here(get_db(), link, items, language)
+    if decision.batch_refused:
+        first = decision.batch_refused[0]
         raise Forbidden(
-            message,
-            {
-                "link": [reason],
-                "refused": {r.id: [r.message] for r in refused},
-            },
+            first.message,
+            {"link": [first.reason], "refused": {r.id: [r.message] for r in decision.batch_refused}},
         )
-    results = ingest(get_db(), items, Origin("link", user_id=None, link_id=link.id))
+    skipped = {r.index: r for r in decision.item_refused}
+    taken = [scrub(item) for index, item in enumerate(items) if index not in skipped]
+    answers = iter(
+        ingest(
+            get_db(),
+            taken,
+            Origin("link", user_id=None, link_id=link.id),
+            explain=lambda reason: text(reason, language),
+        )
+        if taken
+        else []
+    )
+    results = [
+        refused(item["id"], skipped[i].reason, skipped[i].message) if i in skipped else next(answers)
+        for i, item in enumerate(items)
+    ]
+    results = with_missing_files(get_db(), taken, results)
     return jsonify({"ok": True, "results": results})
-
-
-def _closed_message(reason: str, language: str) -> str:
-    """The closed link's message, then what happens to the records this phone still holds."""
-    if reason == "revoked":
-        return text("revoked_refused", language)
-    return text(f"closed_{reason}", language) + " " + text("late_refused", language)
 
 
 @bp.get("/<token>/survey")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from ..auth.access import ANYONE, access
 from ..capture.errorsummary import error_labels, error_targets
@@ -25,10 +25,10 @@ from ..surveys.registry import get_definition
 from ..surveys.validation import validate_submission
 from ..sync.ingest import Origin, ingest
 from ..timeutil import now_iso
-from .admission import refusals, scrub
+from .admission import TICKET_KEY, admit_here, page_ticket, scrub
 from .model import Link, find_by_token, status
 from .ratelimit import pages_per_addr, submit_per_address, submit_per_link
-from .texts import LANGUAGE_NAMES, has_language, text
+from .texts import LANGUAGE_NAMES, has_language, script_texts, text, unfinished_notice
 
 bp = Blueprint("public_links", __name__)
 log = logging.getLogger(__name__)
@@ -80,11 +80,16 @@ def closed_page(link: Link | None, reason: str):
     )
 
 
-def _form_page(link: Link, definition: dict, values, errors, submission_id, started_at, code=200):
+def _form_page(link: Link, definition: dict, values, errors, submission_id, started_at, ticket, code=200):
+    """The form; ``ticket`` is the server's proof that it was served while the link was open."""
     language = pick_public_language(definition)
+    hours = max(1, int(current_app.config["PUBLIC_DRAFT_HOURS"]))  # 0 must not mean "kept for ever"
     return (
         render_template(
             "links/public_form.html",
+            draft_hours=hours,
+            unfinished_notice=unfinished_notice(hours, language),
+            script_texts=script_texts(language),
             link=link,
             token=request.view_args["token"],
             values=values,
@@ -93,6 +98,7 @@ def _form_page(link: Link, definition: dict, values, errors, submission_id, star
             error_targets=error_targets(definition, errors) if errors else {},
             submission_id=submission_id,
             started_at=started_at,
+            ticket=ticket,
             **page_context(definition, language),
         ),
         code,
@@ -120,7 +126,7 @@ def form(token: str):
     definition = get_definition(get_db(), link.survey_id)
     if definition is None:  # the survey was archived: the link has nothing left to show
         return closed_page(link, "expired")
-    return _form_page(link, definition, request.args, {}, str(uuid.uuid4()), now_iso())
+    return _form_page(link, definition, request.args, {}, str(uuid.uuid4()), now_iso(), page_ticket(link))
 
 
 @bp.post("/p/<token>")
@@ -145,36 +151,41 @@ def submit(token: str):
     except ValueError:
         submission_id = str(uuid.uuid4())
     started_at = form_data.get("_started_at") or now_iso()
+    # The page's own ticket goes back on a re-shown page: a new one would vouch for nothing
+    # once the link closed.
+    ticket = form_data.get("_ticket", "")[:200]
     if form_data.get(HONEYPOT, "").strip():
         # Looks accepted to the bot, stores nothing; the log names the link, never the data.
         log.info("public link %s: honeypot filled, submission not stored", link.id)
         return redirect(url_for("public_links.thanks", token=token, lang=language))
     if form_data.get("_add_repeat"):
         values = with_extra_instance(form_data)
-        return _form_page(link, definition, values, {}, submission_id, started_at)
+        return _form_page(link, definition, values, {}, submission_id, started_at, ticket)
     data = form_answers(definition, form_data)
     errors = validate_submission(definition, data)
     if errors:
-        return _form_page(link, definition, form_data, errors, submission_id, started_at, 400)
-    item = scrub(
-        {
-            "id": submission_id,
-            "survey": definition["id"],
-            "version": definition["version"],
-            "data": data,
-            "meta": {
-                "started_at": started_at,
-                "finalized_at": now_iso(),
-                "app_version": "html-form",
-                "lang": language,
-            },
-        }
-    )
-    refused = refusals(db, link, [item], language)
-    if refused:
-        current = status(link)
-        return closed_page(link, current.reason if not current.open else refused[0].reason)
-    ingest(db, [item], Origin("link", user_id=None, link_id=link.id))
+        return _form_page(link, definition, form_data, errors, submission_id, started_at, ticket, 400)
+    item = {
+        "id": submission_id,
+        "survey": definition["id"],
+        "version": definition["version"],
+        "data": data,
+        "meta": {
+            "started_at": started_at,
+            "finalized_at": now_iso(),
+            "app_version": "html-form",
+            "lang": language,
+            TICKET_KEY: ticket,
+        },
+    }
+    decision = admit_here(db, link, [item], language)
+    if decision.batch_refused or decision.item_refused:
+        return closed_page(link, status(link).reason)
+    origin = Origin("link", user_id=None, link_id=link.id)
+    if ingest(db, [scrub(item)], origin)[0]["status"] == "refused":
+        # The posted id is someone else's: this person's answers are kept under a new id
+        # (a browser without JavaScript keeps no copy that a refusal could leave it with).
+        ingest(db, [scrub({**item, "id": str(uuid.uuid4())})], origin)
     return redirect(url_for("public_links.thanks", token=token, lang=language))
 
 

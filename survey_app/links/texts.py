@@ -12,7 +12,10 @@ missing from the catalogues (e.g. Chichewa) falls back to English.
 
 from __future__ import annotations
 
-from flask_babel import force_locale, gettext
+import json
+
+from flask_babel import force_locale, gettext, ngettext
+from markupsafe import Markup
 
 from ..languages.messages import N_
 
@@ -27,9 +30,23 @@ TEXTS: dict[str, str] = {
         "(IP), or what phone or browser you use. You need no account."
     ),
     "notice_phone": N_(
-        "Until they are sent, your answers are kept on this phone. On a shared phone, send or "
-        "delete your answers before you hand it on."
+        "Until they are sent, your answers are kept on this phone. On a shared phone, wait until "
+        "your answer has been received, or press “Delete my answers from this phone” at the end "
+        "of the page, before you hand it on."
     ),
+    "forget": N_("Delete my answers from this phone"),
+    "forget_confirm": N_(
+        "Delete from this phone every answer that was not sent yet, finished or not? This cannot be undone."
+    ),
+    "forget_done": N_("Your answers were deleted from this phone."),
+    "answer_waiting_title": N_("Saved on this phone"),
+    "answer_waiting": N_("Your answer is waiting on this phone. It will be sent when the phone is online."),
+    "answer_received_title": N_("Received"),
+    "answer_received": N_("Your answer has been received. Thank you."),
+    "answer_refused_title": N_("Not accepted"),
+    "phone_refused": N_("Refused by the server, kept on this phone:"),
+    "keep_failed": N_("This phone could not keep your answer, so it is sent straight away."),
+    "update_ready": N_("A newer version of this form is ready. Your answers stay on this phone."),
     "submit": N_("Finish and send"),
     "check_answers": N_("Please check these answers:"),
     "honeypot": N_("Leave this field empty"),
@@ -64,6 +81,11 @@ TEXTS: dict[str, str] = {
         "This answer carries no start time, so it cannot be accepted after the link closed."
     ),
     "wrong_survey": N_("This link only takes answers to its own form."),
+    # The same words as survey_app/sync/ingest.py's refusal_text: one catalogue entry.
+    "not_yours": N_(
+        "The server will not take this record. It stays on this phone: save a backup file "
+        "and give it to your coordinator."
+    ),
     "too_many": N_(
         "Too many answers were sent from here in a short time. Nothing was lost: wait a few "
         "minutes and try again."
@@ -101,6 +123,43 @@ def text(key: str, language: str) -> str:
         return TEXTS[key]
     with force_locale(code):
         return gettext(TEXTS[key])
+
+
+# The texts the public form's scripts show (static/js/publictexts.js reads them).
+SCRIPT_KEYS = (
+    "forget_confirm",
+    "forget_done",
+    "answer_waiting_title",
+    "answer_waiting",
+    "answer_received_title",
+    "answer_received",
+    "answer_refused_title",
+    "phone_refused",
+    "keep_failed",
+    "update_ready",
+    "thanks_again",
+    "save_backup",
+)
+
+
+def unfinished_notice(hours: int, language: str) -> str:
+    """The notice's sentence on unfinished answers: never shown again, gone after ``hours``."""
+    code = language.split("-")[0]
+    with force_locale(code if has_language(code) else "en"):
+        return ngettext(
+            "If you stop before the end, your unfinished answers are not shown again when this "
+            "page is opened again, and they are deleted from this phone after %(num)d hour.",
+            "If you stop before the end, your unfinished answers are not shown again when this "
+            "page is opened again, and they are deleted from this phone after %(num)d hours.",
+            hours,
+        )
+
+
+def script_texts(language: str) -> Markup:
+    """The scripts' public texts in a language, as JSON safe inside a ``<script>`` element."""
+    raw = json.dumps({key: text(key, language) for key in SCRIPT_KEYS}, ensure_ascii=False)
+    safe = raw.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(safe.replace("'", "\\u0027"))
 
 
 def has_language(language: str) -> bool:

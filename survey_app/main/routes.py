@@ -9,13 +9,18 @@ from ..db import get_db, sqlite_version
 from ..surveys.registry import list_surveys
 
 bp = Blueprint("main", __name__)
+MAIN_SURVEY = "listening_session"
 
 
 @bp.get("/")
 @access(*ALL_ROLES)
 def home():
-    """The surveys this account may fill; the offline client adds drafts and outbox."""
-    return render_template("main/home.html", surveys=list_surveys(get_db()))
+    """The surveys this account may fill; the offline client adds drafts and outbox.
+
+    The listening session, a facilitator's main form, comes first; the rest by title.
+    """
+    surveys = sorted(list_surveys(get_db()), key=lambda s: s["id"] != MAIN_SURVEY)
+    return render_template("main/home.html", surveys=surveys)
 
 
 @bp.get("/healthz")

@@ -71,4 +71,5 @@ def page_urls(db) -> list[str]:
     urls = [url_for("main.home"), url_for("auth.logout")]
     for survey in list_surveys(db):
         urls.append(url_for("capture.form_page", survey_id=survey["id"]))
+    urls.append(url_for("networks.picker"))  # the form's organisation picker, offline
     return urls

@@ -97,14 +97,31 @@ def _uploaded_bytes() -> tuple[bytes, str]:
     return request.get_data(), ""
 
 
+def _import_files(raw: bytes, items: list[dict]) -> None:
+    from ..attachments.backup import backup_files, store_backup_files
+    from ..attachments.storage import FileStore, files_root
+
+    files = backup_files(raw, items)
+    if files:
+        store_backup_files(get_db(), current_app.config, FileStore(files_root()), current_user.id, files)
+
+
 @bp.post("/api/v1/submissions/import")
 @access(*STAFF)
 def import_api():
     """Import a phone's backup file; answers one sync result per record, plus counts."""
     raw, filename = _uploaded_bytes()
-    items, drafts = read_backup(raw)
-    outcome = import_items(get_db(), items, current_user.id, current_app.config["MAX_BATCH_ITEMS"], filename)
-    return jsonify({"ok": True, **outcome, "drafts_ignored": drafts})
+    backup = read_backup(raw)
+    _import_files(raw, backup.items)  # a record's files first, as a phone sends them
+    outcome = import_items(
+        get_db(),
+        backup.items,
+        current_user.id,
+        current_app.config["MAX_BATCH_ITEMS"],
+        filename,
+        backup.account,
+    )
+    return jsonify({"ok": True, **outcome, "drafts_ignored": backup.drafts})
 
 
 @bp.route("/coordinate/import", methods=["GET", "POST"])
@@ -116,15 +133,18 @@ def import_page():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            items, drafts = read_backup(upload.read())
+            raw = upload.read()
+            backup = read_backup(raw)
+            _import_files(raw, backup.items)  # a record's files first, as a phone sends them
             outcome = import_items(
                 get_db(),
-                items,
+                backup.items,
                 current_user.id,
                 current_app.config["MAX_BATCH_ITEMS"],
                 upload.filename or "",
+                backup.account,
             )
-            outcome["drafts_ignored"] = drafts
+            outcome["drafts_ignored"] = backup.drafts
         except BadRequest as exc:
             problem, status = exc, exc.status
     elif request.method == "POST":

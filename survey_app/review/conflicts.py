@@ -1,19 +1,25 @@
 """Conflicts: the same record id sent again with different answers.
 
-Both copies are kept by the sync path. Here a coordinator sees them side by side and
-decides: keep the stored answers, or adopt the other copy. Adopting goes through
+Both copies are kept by the sync path (which takes a copy only from the record's own
+account or link, for its own survey). Here a coordinator sees them side by side and
+decides: keep the stored answers, or adopt the other copy; a copy for another survey, or
+one holding no answers object (possible in databases from before that rule), can only be
+kept aside. Adopting goes through
 ``corrections.replace_answers``, so the replaced answers are kept; either way the
 decision is recorded and the record leaves the conflicts queue once none is open.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from flask_babel import gettext
 from sqlite_utils import Database
 
 from ..db import write_transaction
 from ..errors import BadRequest, NotFound
+from ..storedjson import has_lone_surrogate
 from ..timeutil import now_iso
 from .corrections import CorrectionRefused, check, replace_answers
 from .states import MAX_COMMENT, add_event
@@ -57,9 +63,21 @@ def resolve(db: Database, conflict_id: int, decision: str, comment: str | None, 
         if decided:
             raise CorrectionRefused(f"This conflict was already decided ({decided}).")
         if decision == "adopt":
-            import json
-
+            owner = db.execute("SELECT survey_id FROM submissions WHERE id = ?", [submission_id]).fetchone()
+            if owner is None or owner[0] != survey_id:
+                # A copy for another survey (stored before copies were checked for their
+                # owner and survey): adopting it would pair one survey's answers with
+                # another's definition. It can only be kept aside.
+                message = gettext("This copy is for another survey: it cannot replace these answers.")
+                raise CorrectionRefused(message)
             answers = json.loads(data)
+            if not isinstance(answers, dict):
+                raise CorrectionRefused(gettext("This copy holds no answers to adopt."))
+            if has_lone_surrogate(answers):
+                # Kept as the phone sent it, but no index or export can carry it as answers.
+                raise CorrectionRefused(
+                    gettext("This copy holds a broken character: correct the record by hand instead.")
+                )
             errors = check(db, survey_id, version, answers)
             replace_answers(db, submission_id, answers, version, errors, actor_id, comment)
         db.execute(

@@ -17,8 +17,10 @@ from sqlite_utils import Database
 
 from ..db import write_transaction
 from ..errors import AppError, NotFound
+from ..storedjson import has_lone_surrogate
 from ..surveys.registry import get_definition
 from ..surveys.validation import validate_submission
+from ..sync.envelope import MAX_DEPTH, depth
 from ..sync.ingest import canonical
 from ..timeutil import now_iso
 from .states import add_event
@@ -32,14 +34,24 @@ class CorrectionRefused(AppError):
     status = 409
 
 
+TOO_DEEP = {"answers": [f"The answers are nested too deeply (at most {MAX_DEPTH} levels)."]}
+
+
 def parse_answers(text: str) -> tuple[Any, Errors]:
     """Read the answers a coordinator typed as JSON; return (answers, problems)."""
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except ValueError as exc:  # malformed, or an integer over 4,300 digits
         return None, {"answers": [f"Not valid JSON: {exc}."]}
+    except RecursionError:
+        return None, TOO_DEEP
+    if depth(value) > MAX_DEPTH:
+        return None, TOO_DEEP
     if not isinstance(value, dict):
         return None, {"answers": ['The answers must be a JSON object: {"question": answer, ...}.']}
+    if has_lone_surrogate(value):
+        # Only a phone's cut text sends one (kept as sent); a correction replaces it.
+        return None, {"answers": ["Replace each broken character (\\ud800 to \\udfff) in the answers."]}
     return value, {}
 
 

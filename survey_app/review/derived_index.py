@@ -48,6 +48,8 @@ from sqlite_utils import Database
 
 from ..auth.access import allowed_roles
 from ..db import get_db, write_transaction
+from ..storedjson import LONE_SURROGATE
+from ..storedjson import load as load_stored
 from ..surveys.dashboard_block import Block
 
 log = logging.getLogger(__name__)
@@ -117,11 +119,7 @@ def clean_text(value: Any) -> str | None:
     """A text answer fit to store in the index (lone surrogates replaced), else None."""
     if not isinstance(value, str):
         return None
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    return value
+    return LONE_SURROGATE.sub("\ufffd", value)  # as every page shows them (storedjson)
 
 
 def number(value: Any) -> int | float | None:
@@ -136,13 +134,14 @@ def number(value: Any) -> int | float | None:
 
 
 def load_answers(data: Any) -> dict:
-    """The stored answers as a dict; anything that is not a JSON object counts as none."""
+    """The stored answers as a dict; anything that is not a JSON object counts as none.
+
+    A lone surrogate (text cut inside an emoji) comes back as U+FFFD, in keys too, as
+    every page and export shows it (``storedjson``); the stored record is unchanged.
+    """
     if not isinstance(data, str):
         return {}
-    try:
-        answers = json.loads(data)
-    except (ValueError, RecursionError):
-        return {}
+    answers = load_stored(data)
     return answers if isinstance(answers, dict) else {}
 
 

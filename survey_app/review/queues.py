@@ -7,10 +7,11 @@ safeguarding flag once the record has been reviewed (any state but ``received``)
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlite_utils import Database
+
+from .. import storedjson
 
 QUEUE_LIMIT = 50
 
@@ -19,7 +20,7 @@ def _rows(db: Database, sql: str, params: list) -> list[dict[str, Any]]:
     rows = []
     for row in db.query(sql, params):
         if row.get("errors"):
-            row["errors"] = json.loads(row["errors"])
+            row["errors"] = storedjson.load(row["errors"], default={})
         rows.append(row)
     return rows
 

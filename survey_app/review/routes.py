@@ -12,6 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
+from .. import storedjson
 from ..auth.access import STAFF, access
 from ..db import get_db
 from ..errors import BadRequest, NotFound
@@ -89,12 +90,14 @@ def correction(submission_id: str):
     if record is None:
         raise NotFound("There is no such submission.")
     form = CorrectionForm()
-    problems = json.loads(record["errors"]) if record["errors"] else {}
+    problems = storedjson.load(record["errors"], default={})
     status = 200
     if request.method == "GET":
+        # Exactly what is stored, in readable JSON (a lone surrogate keeps its \u escape, so
+        # the coordinator sees and can fix it).
         try:
-            form.answers.data = json.dumps(json.loads(record["data"]), indent=2, ensure_ascii=False)
-        except ValueError:
+            form.answers.data = storedjson.readable(json.loads(record["data"]), indent=2)
+        except (ValueError, RecursionError):
             form.answers.data = record["data"]
     elif not form.validate_on_submit():
         problems, status = _form_errors(form), 400

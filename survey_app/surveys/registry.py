@@ -42,7 +42,7 @@ def compile_expressions(definition: dict) -> dict:
         compiled = {}
         for key in EXPRESSION_KEYS:
             source = question.get(key)
-            if not source:
+            if not source or not isinstance(source, str):
                 continue
             try:
                 compiled[key] = parse(source, allow_columns=(key == "choice_filter"))

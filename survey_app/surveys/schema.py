@@ -12,6 +12,7 @@ from typing import Any
 
 from marshmallow import (
     EXCLUDE,
+    RAISE,
     Schema,
     ValidationError,
     fields,
@@ -20,7 +21,9 @@ from marshmallow import (
 )
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: A question name: an XML name as XLSForm allows (letters, digits, ``_``, ``.``, ``-``); a
+#: name used in several groups is scoped by its path, ``group/name``.
+NAME = re.compile(r"^[^\W\d][\w.\-]*(?:/[^\W\d][\w.\-]*)*$")
 
 INPUT_TYPES = {
     "text",
@@ -36,14 +39,60 @@ INPUT_TYPES = {
     "geopoint",
     "image",
     "audio",
+    "video",
+    "file",
+    "barcode",
+    "geotrace",
+    "geoshape",
+    "osm",
 }
+# Questions answered with a file: the answer is the file's name, the bytes are uploaded
+# separately (survey_app/attachments). Signatures and drawings are images (appearance).
+FILE_TYPES = {"image", "audio", "video", "file"}
+#: Shown with a note: their capture is not built, so they take no answer from the form.
+NOT_CAPTURED_TYPES = {"osm"}
 DISPLAY_TYPES = {"note"}
-COMPUTED_TYPES = {"calculate"}
-METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}
+COMPUTED_TYPES = {"calculate", "hidden"}
+#: Filled by the app, never shown. A browser cannot read phonenumber, email, simserial or
+#: subscriberid: they stay empty; start_geopoint is taken once when the form opens.
+METADATA_TYPES = {
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "username",
+    "phonenumber",
+    "email",
+    "simserial",
+    "subscriberid",
+    "start_geopoint",
+}
 CONTAINER_TYPES = {"group", "repeat"}
 ALL_TYPES = INPUT_TYPES | DISPLAY_TYPES | COMPUTED_TYPES | METADATA_TYPES | CONTAINER_TYPES
 SELECT_TYPES = {"select_one", "select_multiple"}
-EXPRESSION_KEYS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
+#: Keys holding an expression (source text, compiled on publish). ``required`` and
+#: ``read_only`` are either true/false or an expression.
+EXPRESSION_KEYS = (
+    "relevant",
+    "constraint",
+    "calculation",
+    "choice_filter",
+    "repeat_count",
+    "required",
+    "read_only",
+    "dynamic_default",
+)
+
+
+class Flag(fields.Field):
+    """``true``/``false``, or an XLSForm expression (``${age} >= 18``) as text."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> bool | str:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip():
+            return value
+        raise ValidationError("Must be true, false or an expression.")
 
 
 class Translated(fields.Field):
@@ -75,6 +124,20 @@ class RangeSchema(Schema):
     step = fields.Float(load_default=1, validate=validate.Range(min=0, min_inclusive=False))
 
 
+class RegistrySchema(Schema):
+    """A repeat's declaration that each instance names an organisation or network
+    (docs/action-plans.md): which of its questions hold the name, type, what it does and
+    whether it could partner. Only ``name`` is required."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=validate.Regexp(NAME))
+    type = fields.String(validate=validate.Regexp(NAME))
+    does = fields.String(validate=validate.Regexp(NAME))
+    partner = fields.String(validate=validate.Regexp(NAME))
+
+
 class QuestionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -83,7 +146,8 @@ class QuestionSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(sorted(ALL_TYPES)))
     label = Translated()
     hint = Translated()
-    required = fields.Boolean(load_default=False)
+    label_name = fields.String()
+    required = Flag(load_default=False)
     required_message = Translated()
     choices = fields.String()
     or_other = fields.Boolean(load_default=False)
@@ -94,18 +158,27 @@ class QuestionSchema(Schema):
     range = fields.Nested(RangeSchema)
     appearance = fields.String()
     default = fields.Raw()
-    read_only = fields.Boolean(load_default=False)
+    read_only = Flag(load_default=False)
+    dynamic_default = fields.String()
+    guidance_hint = Translated()
+    media = fields.Dict(keys=fields.String(), values=Translated())
+    choices_file = fields.String()
     relevant = fields.String()
     constraint = fields.String()
     constraint_message = Translated()
     calculation = fields.String()
     choice_filter = fields.String()
     repeat_count = fields.String()
+    max_pixels = fields.Integer(validate=validate.Range(min=64, max=20000))  # images: longest side
+    max_bytes = fields.Integer(validate=validate.Range(min=1))  # video and file: largest file
     questions = fields.List(fields.Nested(lambda: QuestionSchema()))
+    registry = fields.Nested(RegistrySchema)
 
     @validates_schema
     def check_shape(self, data: dict, **kwargs) -> None:
         kind = data["type"]
+        if "registry" in data:
+            _check_registry(data)
         if kind in SELECT_TYPES and not data.get("choices"):
             raise ValidationError("A select question needs a choice list.", "choices")
         if kind in CONTAINER_TYPES and not data.get("questions"):
@@ -147,6 +220,15 @@ class DefinitionSchema(Schema):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+def _check_registry(question: dict) -> None:
+    if question["type"] != "repeat":
+        raise ValidationError("Only a repeat can feed the registry.", "registry")
+    children = {child["name"] for child in question.get("questions") or []}
+    missing = sorted(n for n in question["registry"].values() if n not in children)
+    if missing:
+        raise ValidationError(f"Not questions of this repeat: {', '.join(missing)}.", "registry")
 
 
 def walk(questions: list[dict]):

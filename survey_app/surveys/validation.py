@@ -17,25 +17,27 @@ A missing calculated value is not an error: the server can always recompute it.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from datetime import date, datetime, time
 from typing import Any
 
+from ..attachments.model import valid_name
 from ..engine.expressions import to_string
 from ..engine.logic import (
     Clock,
     calculated_value,
-    compiled,
     holds,
-    is_volatile,
     logic_for,
     repeat_target,
     same_calculated,
 )
-from .schema import METADATA_TYPES, SELECT_TYPES, walk
+from .plan import Step, plan_for
+from .schema import FILE_TYPES, METADATA_TYPES, NOT_CAPTURED_TYPES, SELECT_TYPES, walk
 
 Errors = dict[str, list[str]]
+log = logging.getLogger(__name__)
 
 TIME_RE = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 
@@ -51,14 +53,32 @@ def choice_names(definition: dict, question: dict) -> set[str]:
     return names
 
 
+# The largest whole number a phone's JavaScript holds exactly (Number.MAX_SAFE_INTEGER).
+# Anything beyond it did not come from the form; it is also where turning an int into a
+# float (range, bounds, expressions) starts losing digits, then overflows.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, int):
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    return math.isfinite(value)
+
+
+def _too_large(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER
 
 
 def _check_value(definition: dict, question: dict, value: Any, allowed: set[str] | None = None) -> str | None:
     """Return what is wrong with one non-blank answer, or None."""
     kind = question["type"]
-    if kind in ("text", "image", "audio", *METADATA_TYPES):
+    if kind in FILE_TYPES:
+        if not isinstance(value, str) or not valid_name(value):
+            return "Must be a file name (letters, digits, '.', '_', '-')."
+        return None
+    if kind in ("text", "barcode", "hidden", *NOT_CAPTURED_TYPES, *METADATA_TYPES):
         if not isinstance(value, str):
             return "Must be text."
         if kind == "text":
@@ -67,6 +87,8 @@ def _check_value(definition: dict, question: dict, value: Any, allowed: set[str]
             if "min_length" in question and len(value) < question["min_length"]:
                 return f"At least {question['min_length']} characters."
         return None
+    if kind in ("integer", "decimal", "range") and _too_large(value):
+        return f"Too large a number (at most {MAX_SAFE_INTEGER} either way)."
     if kind == "integer":
         if not (_is_number(value) and float(value).is_integer()):
             return "Must be a whole number."
@@ -119,10 +141,21 @@ def _check_value(definition: dict, question: dict, value: Any, allowed: set[str]
         return None if value == "OK" else 'Must be "OK".'
     if kind == "geopoint":
         return _check_geopoint(value)
+    if kind in ("geotrace", "geoshape"):
+        return _check_geotrace(value, kind)
     if kind == "calculate":
         return None if isinstance(value, str | int | float | bool) else "Must be a single value."
     if kind == "note":
         return "A note takes no answer."
+    return None
+
+
+def _open_choice(kind: str, value: Any) -> str | None:
+    """A select whose choices are in a missing attachment: any choice name is kept."""
+    if kind == "select_one":
+        return None if isinstance(value, str) else "Not one of the choices."
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return "Must be a list of choices."
     return None
 
 
@@ -161,6 +194,18 @@ def _check_geopoint(value: Any) -> str | None:
         return "Location values must be numbers."
     if not (-90 <= value["lat"] <= 90 and -180 <= value["lon"] <= 180):
         return "Latitude or longitude out of range."
+    return None
+
+
+def _check_geotrace(value: Any, kind: str) -> str | None:
+    """A line or shape walked point by point: a list of locations (a shape closes itself)."""
+    least = 3 if kind == "geoshape" else 2
+    if not isinstance(value, list) or len(value) < least:
+        return f"Must be a list of at least {least} locations."
+    for point in value:
+        problem = _check_geopoint(point)
+        if problem:
+            return problem
     return None
 
 
@@ -214,12 +259,22 @@ class _Scope:
             self._ctx = self.checker.logic.context(self.chain, self.checker.clock, self.position)
         return self._ctx
 
-    def applies(self, question: dict) -> bool:
+    def applies(self, step: Step) -> bool:
         """A question's own ``relevant``; the same condition (often on every group) once."""
-        source = question["relevant"]
+        source = step.relevant
         if source not in self._relevant:
-            self._relevant[source] = holds(compiled(question, "relevant"), self.ctx)
+            self._relevant[source] = holds(step.relevant_tree, self.ctx)
         return self._relevant[source]
+
+    def holds_with(self, tree: dict, value: Any = None, choice: Any = None) -> bool:
+        """A condition on the answer (``.``) or a choice row, in this scope's context."""
+        ctx = self.ctx
+        saved = ctx.self, ctx.choice
+        ctx.self, ctx.choice = value, choice
+        try:
+            return holds(tree, ctx)
+        finally:
+            ctx.self, ctx.choice = saved
 
     def add(self, name: str, message: str) -> None:
         self.checker.errors.setdefault(self.prefix + name, []).append(message)
@@ -243,23 +298,22 @@ class _Checker:
         if not data.keys() <= known:
             for key in sorted(set(data) - known):
                 scope.add(key, "Not a question of this survey version.")
-        self.questions(scope, questions, None)
+        self.questions(scope, plan_for(self.logic, questions), None)
 
-    def questions(self, scope: _Scope, questions: list[dict], hidden_by: str | None) -> None:
-        for question in questions:
-            condition = question.get("relevant")
+    def questions(self, scope: _Scope, steps: tuple[Step, ...], hidden_by: str | None) -> None:
+        for step in steps:
             reason = hidden_by
-            if reason is None and condition and not scope.applies(question):
-                reason = condition
-            if question["type"] == "group":
-                self.questions(scope, question["questions"], reason)
+            if reason is None and step.relevant and not scope.applies(step):
+                reason = step.relevant
+            if step.kind == "group":
+                self.questions(scope, step.children, reason)
             else:
-                self.question(scope, question, reason)
+                self.question(scope, step, reason)
 
-    def question(self, scope: _Scope, question: dict, hidden_by: str | None) -> None:
-        name, kind = question["name"], question["type"]
+    def question(self, scope: _Scope, step: Step, hidden_by: str | None) -> None:
+        name, kind, question = step.name, step.kind, step.question
         value = scope.data.get(name)
-        other = scope.data.get(name + "_other") if question.get("or_other") else None
+        other = scope.data.get(step.other) if step.other else None
         if hidden_by is not None:
             # The phone never sends a hidden answer; one that arrives is kept, and flagged.
             for key, sent in ((name, value), (name + "_other", other)):
@@ -271,10 +325,10 @@ class _Checker:
                     )
             return
         if is_blank(value):
-            if question.get("required") and kind not in ("note", "calculate", "repeat"):
+            if self.required(scope, step) and kind not in ("note", "calculate", "repeat"):
                 # The plain sentence first (coordinators read these in the review queue),
                 # then the form author's own message for the person filling the form.
-                message = _text(self.definition, question.get("required_message"))
+                message = step.required_message
                 required = "This answer is required."
                 scope.add(name, f"{required} {message}" if message else required)
             if not is_blank(other):
@@ -283,26 +337,28 @@ class _Checker:
         if kind == "repeat":
             self.repeat(scope, question, value)
             return
-        allowed = None
-        if kind in SELECT_TYPES:
-            allowed = self.logic.memo(("choices", name), lambda: choice_names(self.definition, question))
-        problem = _check_value(self.definition, question, value, allowed)
+        if kind in SELECT_TYPES and step.allowed is None:
+            problem = _open_choice(kind, value)
+        else:
+            problem = _check_value(self.definition, question, value, step.allowed)
         if problem:
             scope.add(name, problem)
             return
         if kind in SELECT_TYPES:
-            self.choice_filter(scope, question, value)
+            self.choice_filter(scope, step, value)
             chosen = value if isinstance(value, list) else [value]
             if not is_blank(other) and "other" not in chosen:
                 scope.add(name + "_other", "Answered, but 'other' was not chosen.")
-        if kind == "calculate":
+        if kind == "calculate" and not step.volatile:
             self.calculation(scope, question, value)
-        tree = compiled(question, "constraint") if "constraint" in question else None
-        if tree is not None:
-            ctx = self.logic.context(scope.chain, self.clock, scope.position, value=value)
-            if not holds(tree, ctx):
-                message = _text(self.definition, question.get("constraint_message"))
-                scope.add(name, message or f"Does not meet the condition {question['constraint']}.")
+        if step.constraint_tree is not None and not scope.holds_with(step.constraint_tree, value=value):
+            scope.add(name, step.constraint_message or f"Does not meet the condition {step.constraint}.")
+
+    def required(self, scope: _Scope, step: Step) -> bool:
+        """``required``: true/false, or an expression evaluated where the question is."""
+        if step.required_tree is not None:
+            return holds(step.required_tree, scope.ctx)
+        return step.required
 
     def repeat(self, scope: _Scope, question: dict, value: Any) -> None:
         name = question["name"]
@@ -319,20 +375,17 @@ class _Checker:
         for index, item in enumerate(value):
             self.scope(question["questions"], item, scope.chain, f"{scope.prefix}{name}[{index}].", index + 1)
 
-    def choice_filter(self, scope: _Scope, question: dict, value: Any) -> None:
-        if "choice_filter" not in question:
-            return
-        tree = compiled(question, "choice_filter")
+    def choice_filter(self, scope: _Scope, step: Step, value: Any) -> None:
+        tree = step.filter_tree
         if tree is None:
             return
+        question = step.question
         refused = []
         for choice in value if isinstance(value, list) else [value]:
             row = self.logic.choice_row(question, choice)
             if row is None or choice == "other":
                 continue
-            flat = self.logic.choice_for_filter(row)
-            ctx = self.logic.context(scope.chain, self.clock, scope.position, choice=flat)
-            if not holds(tree, ctx):
+            if not scope.holds_with(tree, choice=self.logic.choice_for_filter(row)):
                 refused.append(choice)
         if refused:
             scope.add(
@@ -343,9 +396,7 @@ class _Checker:
 
     def calculation(self, scope: _Scope, question: dict, value: Any) -> None:
         # A calculation the phone could not have computed like the server (clock, display
-        # language) is left alone; so is one the server cannot compute from the answers.
-        if self.logic.memo(("volatile", question["name"]), lambda: is_volatile(question)):
-            return
+        # language) is left alone (see Step.volatile); so is one the server cannot compute.
         expected = calculated_value(question, scope.ctx)
         if expected is not None and not same_calculated(expected, value):
             scope.add(
@@ -372,7 +423,16 @@ def validate_submission(definition: dict, data: Any, meta: Any = None) -> Errors
         ends = [q["name"] for q in walk(definition["questions"]) if q["type"] == "end"]
         stamp = next((data[n] for n in ends if isinstance(data.get(n), str)), None)
     checker = _Checker(definition, Clock.at(stamp))
-    checker.scope(definition["questions"], data, [], "")
+    try:
+        checker.scope(definition["questions"], data, [], "")
+    except Exception as exc:  # noqa: BLE001 - any input the checks did not foresee
+        # A record the checks cannot judge must not fail its batch on every retry (a
+        # "poison" record keeps the good ones behind it off the server): it is kept and
+        # quarantined with this reason. The log names the error's type, never the answers.
+        log.warning("validation could not judge a record of %s: %s", definition.get("id"), type(exc).__name__)
+        checker.errors.setdefault("_record", []).append(
+            f"The server could not check these answers ({type(exc).__name__}); kept as sent for review."
+        )
     return checker.errors
 
 

@@ -40,16 +40,50 @@ class BatchSchema(Schema):
     submissions = fields.List(fields.Raw(), required=True)
 
 
+# A phone's batch is 4 levels deep at most (batch, list, record, data, a repeat's entries
+# and a geopoint: about 7); far deeper is no form's answer, and every reader of a stored
+# record (exports, pages, SQLite's JSON functions) walks it, some recursively.
+MAX_DEPTH = 32
+
+
 def parse_json_body(raw: bytes) -> Any:
-    """Decode a request body as JSON, with a message a developer can act on."""
+    """Decode a request body as JSON, with a message a developer can act on.
+
+    Bodies no reader could handle are envelope errors (400, nothing stored): nesting
+    deeper than ``MAX_DEPTH``, and integers longer than Python's 4,300-digit limit.
+    """
     if not raw:
         raise BadRequest("The request body is empty; send JSON.")
     try:
-        return json.loads(raw.decode("utf-8"))
+        value = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise BadRequest("The request body is not UTF-8.") from exc
     except json.JSONDecodeError as exc:
         raise BadRequest(f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from exc
+    except RecursionError as exc:
+        raise BadRequest(f"The JSON is nested too deeply (at most {MAX_DEPTH} levels).") from exc
+    except ValueError as exc:  # e.g. an integer over 4,300 digits
+        raise BadRequest("The JSON holds a number too long to read.") from exc
+    if depth(value) > MAX_DEPTH:
+        raise BadRequest(f"The JSON is nested too deeply (at most {MAX_DEPTH} levels).")
+    return value
+
+
+def depth(value: Any) -> int:
+    """How deeply lists and objects nest in a decoded JSON value (iteratively: no recursion)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        current, level = stack.pop()
+        if isinstance(current, dict):
+            children = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 def parse_batch(body: Any, max_items: int) -> list[dict]:

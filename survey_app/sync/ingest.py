@@ -4,15 +4,25 @@ Each item comes back ``stored``, ``duplicate`` (same id, same content), ``confli
 (same id, different content: both kept, flagged) or ``quarantined`` (kept as sent with
 the reasons it fails its definition). All four mean the server has it durably; the
 phone drops its copy only after this function's transaction has committed.
+
+A conflict copy is taken only from whoever owns the record (``owns``): the same account,
+the same public link, or a coordinator importing that account's (or link's) backup file,
+and only for the same survey. Anything else is ``refused`` with reason ``not_yours``: the
+server will never take it, and the phone keeps it. The refusal is the same whatever the
+existing record is (another survey, another account, a link), so it tells the caller only
+that the id is taken, which it can learn of an id it already holds and of no other (ids
+are random UUIDs made by the phones).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
 from sqlite_utils import Database
 
 from ..db import write_transaction
@@ -28,6 +38,57 @@ class Origin:
     source: str  # "web", "api", "form", "import", "link"
     user_id: int | None = None
     link_id: int | None = None
+    # An import only: the account the backup file says it was saved from ("link:<id>"
+    # for a public link's phone). It decides whose records the file may add copies to.
+    account: str | None = None
+
+
+@dataclass(frozen=True)
+class Known:
+    """What ownership needs to know of a stored record (nothing of its answers)."""
+
+    content_hash: str
+    survey_id: str
+    source: str
+    submitted_by: int | None
+    link_id: int | None
+    username: str | None  # the account that sent it, if any
+    file_account: str | None  # for an imported record: the account its phone put in its meta
+
+
+NOT_YOURS = "not_yours"
+
+
+def refusal_text(reason: str) -> str:
+    """The human text of an item-level refusal, in the caller's interface language."""
+    del reason  # one reason today; the text must not hint at the existing record
+    return gettext(
+        "The server will not take this record. It stays on this phone: save a backup file "
+        "and give it to your coordinator."
+    )
+
+
+def refused(record_id: str, reason: str, message: str) -> dict:
+    """An item-level refusal: the server will never take this item; the phone keeps it."""
+    return {"id": record_id, "status": "refused", "reason": reason, "message": message}
+
+
+def owns(existing: Known, item: dict, origin: Origin) -> bool:
+    """Whether this caller may add a conflicting copy of an existing record."""
+    if existing.survey_id != item["survey"]:
+        return False
+    if origin.source == "link":
+        return existing.link_id is not None and existing.link_id == origin.link_id
+    if origin.source == "import":
+        claim = origin.account
+        if not claim:
+            return False
+        if existing.link_id is not None:
+            return claim == f"link:{existing.link_id}"
+        if existing.source == "import":
+            return claim == existing.file_account
+        return claim == existing.username
+    return existing.link_id is None and origin.user_id is not None and existing.submitted_by == origin.user_id
 
 
 def canonical(value: Any) -> str:
@@ -61,26 +122,50 @@ def check_item(db: Database, item: dict) -> dict[str, list[str]]:
 
 
 def _meta(item: dict) -> str:
-    """The client's meta plus any extra keys it sent, so nothing it sent is lost."""
+    """The client's meta plus any extra keys it sent, so nothing it sent is lost.
+
+    Except a public link's ticket (``meta.link_ticket``, e.g. in an imported backup file):
+    it is a pass checked on arrival, not a fact about the record, and is never kept.
+    """
     extra = {k: v for k, v in item.items() if k not in ("id", "survey", "version", "data", "meta")}
     meta = item.get("meta")
+    if isinstance(meta, dict) and "link_ticket" in meta:
+        meta = {k: v for k, v in meta.items() if k != "link_ticket"}
     if extra:
         meta = {"client_meta": meta, "extra": extra}
     return canonical(meta if meta is not None else {})
 
 
-def _known_hashes(db: Database, ids: list[str]) -> dict[str, str]:
+def _known(db: Database, ids: list[str]) -> dict[str, Known]:
     known = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for row in db.query(f"SELECT id, content_hash FROM submissions WHERE id IN ({marks})", chunk):
-            known[row["id"]] = row["content_hash"]
+        rows = db.execute(
+            "SELECT s.id, s.content_hash, s.survey_id, s.source, s.submitted_by, s.link_id,"
+            " u.username, CASE WHEN s.source = 'import' AND json_valid(s.meta) THEN"
+            " coalesce(json_extract(s.meta, '$.account'), json_extract(s.meta, '$.client_meta.account'))"
+            " END"
+            f" FROM submissions s LEFT JOIN users u ON u.id = s.submitted_by WHERE s.id IN ({marks})",
+            chunk,
+        )
+        for row in rows:
+            known[row[0]] = Known(*row[1:])
     return known
 
 
-def ingest(db: Database, items: list[dict], origin: Origin) -> list[dict]:
+def _as_known(item: dict, digest: str, origin: Origin) -> Known:
+    """A record stored earlier in this batch, as ``owns`` sees it."""
+    return Known(digest, item["survey"], origin.source, origin.user_id, origin.link_id, None, origin.account)
+
+
+def ingest(
+    db: Database, items: list[dict], origin: Origin, explain: Callable[[str], str] = refusal_text
+) -> list[dict]:
     """Store a batch and return one result per item, in order.
+
+    ``explain`` gives a refusal's human text (a public link answers in its survey's
+    language, not the interface's).
 
     Validation (the costly part) runs before the write lock is taken, so several workers
     validate at once and the lock is held only for the inserts. It depends on nothing but
@@ -90,27 +175,31 @@ def ingest(db: Database, items: list[dict], origin: Origin) -> list[dict]:
     received_at = now_iso()
     ids = list({item["id"] for item in items})
     digests = [content_hash(item) for item in items]
-    seen_before = _known_hashes(db, ids)
+    seen_before = _known(db, ids)
     checked = {
         index: check_item(db, item)
         for index, item in enumerate(items)
-        if seen_before.get(item["id"]) != digests[index]
+        if item["id"] not in seen_before or seen_before[item["id"]].content_hash != digests[index]
     }
     results = []
     with write_transaction(db):
-        known = _known_hashes(db, ids)
+        known = _known(db, ids)
         for index, item in enumerate(items):
             digest = digests[index]
-            if known.get(item["id"]) == digest:
+            existing = known.get(item["id"])
+            if existing is not None and existing.content_hash == digest:
                 results.append({"id": item["id"], "status": "duplicate"})
                 continue
+            if existing is not None and not owns(existing, item, origin):
+                results.append(refused(item["id"], NOT_YOURS, explain(NOT_YOURS)))
+                continue
             errors = checked[index] if index in checked else check_item(db, item)
-            if item["id"] in known:
+            if existing is not None:
                 _store_conflict(db, item, digest, errors, origin, received_at)
                 results.append({"id": item["id"], "status": "conflict"})
                 continue
             _store(db, item, digest, errors, origin, received_at)
-            known[item["id"]] = digest
+            known[item["id"]] = _as_known(item, digest, origin)
             result = {"id": item["id"], "status": "quarantined" if errors else "stored"}
             if errors:
                 result["errors"] = errors

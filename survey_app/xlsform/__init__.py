@@ -1,9 +1,13 @@
 """XLSForm import: coordinators bring the forms they already build for ODK or KoboToolbox.
 
-``import_xlsform(db, data, filename, user_id)`` reads the workbook with pyxform (which also
-reports its own errors and warnings), converts it to our definition format
-(``convert.py``, refusing anything unsupported by row and column, never half-importing),
-and publishes it as a new version of the survey named by the form's ``form_id``.
+``import_xlsform(db, data, filename, user_id, attachments)`` reads the workbook with pyxform
+(which also reports its own errors and warnings), converts pyxform's parsed form to our
+definition format (``convert.py``, refusing only what cannot work, by row and column, never
+half-importing), reads the form attachments into it (``attachments.py``), and publishes it
+as a new version of the survey named by the form's ``form_id``.
+
+``check_xlsform`` is the single entry point every import goes through (the upload page, the
+CLI and ``import_xlsform``): checks on the upload itself belong at its start.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from ..surveys.registry import PublishError, publish
-from .convert import Conversion, convert_workbook
+from .attachments import Attachments
+from .convert import convert_form
+from .limits import LimitExceeded, Limits, check_upload, run_bounded
 from .reader import UnreadableWorkbook, read_workbook
 
 __all__ = ["ImportResult", "XLSFormRefused", "check_xlsform", "import_xlsform"]
@@ -28,6 +34,10 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
     pyxform_warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Things that work but not fully until the author acts (a missing attachment).
+    warnings: list[str] = field(default_factory=list)
+    #: pyxform itself refused the form (ODK tools would refuse it too).
+    pyxform_refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -42,26 +52,52 @@ class XLSFormRefused(ValueError):
         self.result = result
 
 
-def check_xlsform(data: bytes, filename: str | None = None) -> ImportResult:
-    """Read and convert a workbook without publishing it."""
+def check_xlsform(
+    data: bytes,
+    filename: str | None = None,
+    attachments: dict[str, bytes] | None = None,
+    limits: Limits | None = None,
+) -> ImportResult:
+    """Read and convert a workbook (with its attachments, by file name) without publishing,
+    within the upload bounds (limits.py)."""
+    limits = limits or Limits.current()
+    try:
+        check_upload(data, filename, limits)
+        return run_bounded(_check_unbounded, (data, filename, attachments), limits)
+    except LimitExceeded as exc:
+        return ImportResult(None, errors=[str(exc)])
+
+
+def _check_unbounded(
+    data: bytes, filename: str | None = None, attachments: dict[str, bytes] | None = None
+) -> ImportResult:
     try:
         book = read_workbook(data, filename)
     except UnreadableWorkbook as exc:
-        return ImportResult(None, errors=[str(exc)])
-    conversion: Conversion = convert_workbook(book)
+        return ImportResult(None, errors=[str(exc)], pyxform_refused=True)
+    if book.form is None:
+        return ImportResult(
+            None, errors=book.pyxform_errors, pyxform_warnings=book.pyxform_warnings, pyxform_refused=True
+        )
+    conversion = convert_form(book, book.form, Attachments(attachments, book.external_choices))
     return ImportResult(
         conversion.definition,
         errors=list(dict.fromkeys(conversion.errors)),
         pyxform_warnings=book.pyxform_warnings,
         notes=conversion.notes,
+        warnings=conversion.warnings,
     )
 
 
 def import_xlsform(
-    db: Database, data: bytes, filename: str | None = None, user_id: int | None = None
+    db: Database,
+    data: bytes,
+    filename: str | None = None,
+    user_id: int | None = None,
+    attachments: dict[str, bytes] | None = None,
 ) -> ImportResult:
     """Check a workbook and publish it; raise :class:`XLSFormRefused` if it cannot be."""
-    result = check_xlsform(data, filename)
+    result = check_xlsform(data, filename, attachments)
     if not result.ok:
         raise XLSFormRefused(result)
     try:

@@ -1,9 +1,15 @@
-"""Turn the rows of an XLSForm into our survey definition, or say exactly why not.
+"""Turn pyxform's parsed form (its JSON) into our survey definition, or say exactly why not.
 
-The conversion is all or nothing: every unsupported type, column, setting or expression is
-reported with its sheet, row and column, and a form with any problem is not imported at
-all (a half-imported form would collect the wrong data without anyone noticing).
-Expressions stay as their XLSForm source (``${name}`` and all); publishing compiles them.
+Why pyxform's JSON and not the sheets: pyxform already cleans curly quotes, reads the old
+column aliases (``bind::relevant``, ``jr:count``...), applies the settings (``title``...),
+checks names and expands ``or_other``. Re-reading the sheets would throw that work away and
+refuse forms every ODK tool takes. The sheets are only used for row numbers, so that a
+refusal still names the row and column a coordinator has to fix.
+
+The conversion is all or nothing: what truly cannot work here is refused by row and column
+and the whole form is not imported (a half-imported form collects the wrong data silently).
+Anything else is accepted; where it behaves differently than in ODK Collect (a property a
+browser cannot read, a media file not attached) a note says so.
 """
 
 from __future__ import annotations
@@ -17,27 +23,66 @@ from typing import Any
 from marshmallow import ValidationError
 
 from ..engine.expressions import ExpressionError, parse, references
+from ..engine.regex_dialect import RegexRefused
 from ..surveys.schema import NAME, load_definition
-from .columns import (
-    CHOICE_COLUMNS,
-    CHOICE_MEDIA,
-    DATA_APPEARANCES,
-    EXPRESSION_COLUMNS,
-    SETTINGS_COLUMNS,
-    SETTINGS_IGNORED,
-    SURVEY_COLUMNS,
-    TRANSLATABLE,
-    language_code,
-    parse_type,
-    split_header,
-    yes_no,
-)
-from .reader import Sheet, Workbook
+from .attachments import Attachments
+from .columns import language_code
+from .reader import Workbook
+from .types import SKIPPED, our_type
 
+#: Appearances that change what is captured in a way we cannot follow: refused.
+DATA_APPEARANCES = ("search(",)
 RENDERED_APPEARANCES = {"multiline", "minimal", "likert", "field-list"}
-CONTAINER_COLUMNS = {"type", "name", "label", "hint", "relevant", "appearance", "repeat_count"}
-NO_DEFAULT_TYPES = {"group", "repeat", "calculate", "note", "start", "end", "today", "deviceid", "username"}
-NUMBER_TYPES = {"integer", "decimal", "range"}
+#: Metadata a browser cannot read: the question stays empty, with a note.
+UNREADABLE_METADATA = {"phonenumber", "email", "simserial", "subscriberid"}
+#: Questions shown with the "cannot be attached yet" note: the phone has no capture for them.
+NOT_CAPTURED = {"osm"}
+#: pyxform's bind keys -> ours (expressions and flags).
+BIND_KEYS = {
+    "relevant": "relevant",
+    "constraint": "constraint",
+    "calculate": "calculation",
+    "required": "required",
+    "readonly": "read_only",
+}
+#: Settings that change nothing of what is collected here: ignored with a note.
+IGNORED_SETTINGS = (
+    "instance_name",
+    "style",
+    "omit_instanceID",
+    "namespaces",
+    "allow_choice_duplicates",
+    "clean_text_values",
+    "auto_send",
+    "auto_delete",
+    "flat",
+    "xml_root",
+    "entity_version",
+    "sms_keyword",
+    "sms_separator",
+    "sms_allow_media",
+    "sms_date_format",
+    "sms_datetime_format",
+    "sms_response",
+    "prefix",
+    "delimiter",
+    "compact_prefix",
+    "compact_delimiter",
+    "add_none_option",
+)
+YES = {"yes", "true", "true()", "1"}
+NO = {"no", "false", "false()", "0", ""}
+OR_OTHER_LABEL = "Other"
+
+
+def parameter_map(parameters) -> dict:
+    """pyxform's ``parameters`` as a dict: it keeps some as the sheet's ``k=v k=v`` text."""
+    if isinstance(parameters, dict):
+        return parameters
+    if isinstance(parameters, str):
+        pairs = (part.split("=", 1) for part in parameters.replace(",", " ").split() if "=" in part)
+        return {key.strip(): value.strip() for key, value in pairs}
+    return {}
 
 
 @dataclass
@@ -47,29 +92,67 @@ class Conversion:
     definition: dict | None
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Column:
-    header: str
-    key: str | None  # our question key, or None when unsupported
-    language: str | None
-    why: str = ""
+class _Rows:
+    """Where each question is in the survey sheet: (group path..., name) -> row number."""
+
+    def __init__(self, book: Workbook):
+        self.by_path: dict[tuple[str, ...], int] = {}
+        self.by_name: dict[str, int] = {}
+        headers = {h.strip().lower(): h for h in book.survey.headers}
+        type_header, name_header = headers.get("type"), headers.get("name")
+        stack: list[str] = []
+        for number, row in enumerate(book.survey.rows, start=2):
+            if not row or type_header is None:
+                continue
+            kind = " ".join(str(row.get(type_header, "")).lower().replace("_", " ").split())
+            name = str(row.get(name_header, "")).strip() if name_header else ""
+            if kind.startswith("end ") and kind.split()[-1] in ("group", "repeat", "loop"):
+                if stack:
+                    stack.pop()
+                continue
+            if name:
+                self.by_path.setdefault((*stack, name), number)
+                self.by_name.setdefault(name, number)
+            if kind.startswith("begin ") and kind.split()[-1] in ("group", "repeat", "loop"):
+                stack.append(name)
+
+    def of(self, path: tuple[str, ...]) -> int | None:
+        if not path:
+            return None
+        found = self.by_path.get(path) or self.by_name.get(path[-1])
+        if found is None and path[-1].endswith("_count"):
+            # pyxform moves a repeat_count that is not a plain ${q} into a calculate of its
+            # own, "<repeat>_count": its problems are the repeat's row.
+            return self.of((*path[:-1], path[-1].removesuffix("_count")))
+        return found
+
+    def generated(self, path: tuple[str, ...]) -> bool:
+        return path not in self.by_path and path[-1] not in self.by_name
 
 
 class _Converter:
-    def __init__(self, book: Workbook):
+    def __init__(self, book: Workbook, form: dict, attachments: Attachments):
         self.book = book
+        self.form = form
+        self.files = attachments
+        self.rows = _Rows(book)
         self.errors: list[str] = []
         self.notes: list[str] = []
+        self.warnings: list[str] = []
         self.default_language = "en"
         self.languages: list[str] = []
-        self.names: dict[str, int] = {}
-        self.refs: list[tuple[int, str, str, set[str]]] = []
+        self.codes: dict[str, str] = {}
+        self.refs: list[tuple[int | None, str, str, set[str]]] = []
+        self.paths: dict[str, list[tuple[str, ...]]] = {}
+        self.lists: dict[str, list[dict]] = {}
+        self.lookups: set[str] = set()
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
+    def problem(self, row: int | None, column: str | None, message: str, sheet: str = "survey") -> None:
         where = f"{sheet} sheet"
         if row is not None:
             where += f", row {row}"
@@ -81,218 +164,250 @@ class _Converter:
         if message not in self.notes:
             self.notes.append(message)
 
-    def code(self, language: str | None, sheet: str, header: str) -> str | None:
-        if language is None:
-            return self.default_language
-        code = language_code(language)
-        if code is None:
-            self.problem(
-                sheet,
-                None,
-                header,
-                f"the language {language!r} has no code; write it as e.g. '{language} (xx)'",
-            )
+    def code(self, language: str) -> str:
+        """A pyxform language name (``English (en)``, ``default``) -> our language code."""
+        if language in self.codes:
+            return self.codes[language]
+        if language == "default":
+            code = self.default_language
+        else:
+            code = language_code(language)
+            if code is None:
+                code = re.sub(r"[^a-z0-9]+", "-", language.lower()).strip("-")[:16] or "xx"
+                if len(code) < 2:
+                    code += "-x"
+                self.note(
+                    f"The language {language!r} has no code: it is called {code!r} here "
+                    f"(write it as e.g. '{language} (xx)' to give it one)."
+                )
+        self.codes[language] = code
+        if code not in self.languages:
+            self.languages.append(code)
         return code
 
-    def text(self, row: dict, columns: list[_Column], key: str, sheet: str) -> dict | None:
-        texts: dict[str, str] = {}
-        for column in columns:
-            if column.key == key and column.header in row:
-                code = self.code(column.language, sheet, column.header)
-                if code:
-                    texts[code] = str(row[column.header])
-                    if code not in self.languages:
-                        self.languages.append(code)
-        return texts or None
+    def text(self, value: Any) -> dict[str, str] | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, dict):
+            texts = {self.code(str(k)): str(v) for k, v in value.items() if v not in (None, "")}
+            return texts or None
+        if self.default_language not in self.languages:
+            self.languages.append(self.default_language)
+        return {self.default_language: str(value)}
 
-    # -- settings and languages ----------------------------------------------------------------
+    # -- settings ------------------------------------------------------------------------------
 
     def settings(self) -> dict[str, str]:
-        sheet = self.book.settings
-        values: dict[str, str] = {}
-        row = next((r for r in sheet.rows if r), {})
-        for header in sheet.headers:
-            if header not in row:
-                continue
-            base, _ = split_header(header, False)
-            if base in SETTINGS_COLUMNS:
-                values[SETTINGS_COLUMNS[base]] = str(row[header]).strip()
-            elif base in SETTINGS_IGNORED:
-                self.note(f"The setting {header!r} only changes how other tools show the form: ignored here.")
-            else:
-                self.problem("settings", 2, header, "this setting is not supported")
-        return values
-
-    def pick_default_language(self, settings: dict[str, str]) -> None:
-        declared = settings.get("default_language")
-        if declared:
+        form = self.form
+        declared = form.get("default_language")
+        if declared and declared != "default":
             code = language_code(declared)
+            self.default_language = code or self.default_language
             if code is None:
                 self.problem(
-                    "settings", 2, "default_language", f"{declared!r} has no code; write e.g. 'English (en)'"
+                    2, "default_language", f"{declared!r} has no code; write e.g. 'English (en)'", "settings"
                 )
-            else:
-                self.default_language = code
-                return
-        found = []
+        else:
+            self.default_language = self._first_language() or "en"
+        self.codes["default"] = self.default_language
+        for key in ("public_key", "submission_url"):
+            if form.get(key):
+                self.note(
+                    f"The setting {key!r} is ignored: records are sent to this server"
+                    + (
+                        ", and are not encrypted on the phone (protect the server and its exports)."
+                        if key == "public_key"
+                        else "."
+                    )
+                )
+        for key in IGNORED_SETTINGS:
+            if form.get(key) and key != "sms_keyword":
+                self.note(f"The setting {key!r} only changes how other tools handle the form: ignored here.")
+        return {
+            "form_id": str(form.get("id_string") or ""),
+            "title": str(form.get("title") or ""),
+            "version": str(form.get("version") or ""),
+        }
+
+    def _first_language(self) -> str | None:
+        """Without default_language: English if any label has no language, else the first."""
+        found: list[str] = []
         plain = False
         for sheet in (self.book.survey, self.book.choices):
-            double = any("::" in h for h in sheet.headers)
             for header in sheet.headers:
-                base, language = split_header(header, double)
-                if base not in TRANSLATABLE:
+                base, _, language = header.partition("::")
+                if base.strip().lower() not in ("label", "hint"):
                     continue
-                if language is None:
+                if language.strip():
+                    code = language_code(language.strip())
+                    if code:
+                        found.append(code)
+                else:
                     plain = True
-                elif language_code(language):
-                    found.append(language_code(language))
         if plain or not found:
-            self.default_language = "en"
-            if plain:
+            if plain and found:
                 self.note(
                     "Labels without a language are taken as English (en): set default_language "
                     "in the settings sheet if they are in another language."
                 )
-        else:
-            self.default_language = found[0]
+            return "en"
+        return found[0]
 
-    # -- survey sheet --------------------------------------------------------------------------
+    # -- questions -----------------------------------------------------------------------------
 
-    def survey_columns(self, sheet: Sheet) -> list[_Column]:
-        double = any("::" in h for h in sheet.headers)
-        columns = []
-        for header in sheet.headers:
-            base, language = split_header(header, double)
-            key = SURVEY_COLUMNS.get(base)
-            why = ""
-            if key is None:
-                why = (
-                    "media in questions (images, audio, video) is not supported"
-                    if base in CHOICE_MEDIA
-                    else "this column is not supported"
-                )
-            elif language is not None and key not in TRANSLATABLE:
-                key, why = None, "only label, hint and the messages can be translated"
-            columns.append(_Column(header, key, language, why))
-        return columns
+    def children(self, items: list[dict], path: tuple[str, ...]) -> list[dict]:
+        out: list[dict] = []
+        skip: set[int] = set()
+        for index, item in enumerate(items):
+            if index in skip:
+                continue
+            kind = str(item.get("type", ""))
+            name = str(item.get("name", ""))
+            if kind == "group" and name == "meta" and (item.get("control") or {}).get("bodyless"):
+                continue  # pyxform's own instanceID (and instanceName): the server keeps ids
+            if kind == "loop":
+                out.extend(self.loop(item, path))
+                continue
+            question = self.question(item, path)
+            if question is None:
+                continue
+            if question["type"] in ("select_one", "select_multiple") and index + 1 < len(items):
+                follower = items[index + 1]
+                if _is_or_other(question["name"], follower):
+                    question["or_other"] = True
+                    skip.add(index + 1)
+            out.append(question)
+        return out
 
-    def survey(self) -> list[dict]:
-        sheet = self.book.survey
-        columns = self.survey_columns(sheet)
-        by_key = {c.key: c for c in columns if c.key and c.language is None}
-        root: list[dict] = []
-        stack: list[tuple[dict, int]] = []
-        for number, row in enumerate(sheet.rows, start=2):
-            if not row:
-                continue
-            for column in columns:
-                if column.key is None and column.header in row:
-                    self.problem("survey", number, column.header, column.why)
-            raw = row.get(by_key["type"].header) if "type" in by_key else None
-            if raw is None:
-                self.problem("survey", number, "type", "this row has no type")
-                continue
-            parsed = parse_type(raw)
-            if parsed is None:
-                self.problem("survey", number, by_key["type"].header, f"the type {raw!r} is not supported")
-                continue
-            if parsed.get("edge") == "end":
-                if not stack or stack[-1][0]["type"] != parsed["type"]:
-                    self.problem("survey", number, "type", f"{raw!r} has no matching begin row")
-                    continue
-                container, begun = stack.pop()
-                if not container["questions"]:
-                    self.problem("survey", begun, "type", f"the {container['type']} has no questions")
-                continue
-            question = self.question(row, number, parsed, columns, by_key)
-            (stack[-1][0]["questions"] if stack else root).append(question)
-            if parsed.get("edge") == "begin":
-                question["questions"] = []
-                stack.append((question, number))
-        for container, begun in stack:
-            self.problem("survey", begun, "type", f"this {container['type']} is never ended")
-        return root
+    def loop(self, item: dict, path: tuple[str, ...]) -> list[dict]:
+        """A loop is one group per column (choice), as pyxform writes it in the XForm."""
+        groups = []
+        for column in item.get("columns") or []:
+            label = _plain(column.get("label")) or column["name"]
+            children = json.loads(
+                json.dumps(item.get("children") or []).replace("%(label)s", label.replace('"', '\\"'))
+            )
+            groups.append(
+                {
+                    "type": "group",
+                    "name": column["name"],
+                    "label": column.get("label") or column["name"],
+                    "children": children,
+                }
+            )
+        wrapper = {"type": "group", "name": item["name"], "label": item.get("label"), "children": groups}
+        if item.get("bind"):
+            wrapper["bind"] = item["bind"]
+        question = self.question(wrapper, path)
+        return [question] if question else []
 
-    def question(self, row: dict, number: int, parsed: dict, columns, by_key) -> dict:
-        kind = parsed["type"]
-        name = str(row.get(by_key["name"].header, "")).strip() if "name" in by_key else ""
+    def question(self, item: dict, path: tuple[str, ...]) -> dict | None:
+        raw_type = str(item.get("type", ""))
+        name = str(item.get("name", ""))
+        here = (*path, name)
+        row = self.rows.of(here)
+        if raw_type in SKIPPED:
+            self.note(f"Row {row}: the type {raw_type!r} is skipped ({SKIPPED[raw_type]}).")
+            return None
+        kind = raw_type if raw_type in ("group", "repeat") else our_type(raw_type)
+        if kind is None:
+            self.problem(row, "type", f"the type {raw_type!r} cannot be captured here")
+            return None
         if not NAME.match(name):
-            self.problem("survey", number, "name", f"{name!r} is not a usable name (letters, digits and _)")
-        elif name in self.names:
-            self.problem("survey", number, "name", f"{name!r} is already used on row {self.names[name]}")
-        else:
-            self.names[name] = number
-        question: dict[str, Any] = {"name": name, "type": kind}
-        if "list" in parsed:
-            question["choices"] = parsed["list"]
-            question["_row"] = number
-            if parsed["or_other"]:
-                question["or_other"] = True
-        for key in ("label", "hint", "required_message", "constraint_message"):
-            texts = self.text(row, columns, key, "survey")
+            self.problem(row, "name", f"{name!r} is not a usable name")
+            return None
+        self.paths.setdefault(name, []).append(here)
+        question: dict[str, Any] = {"name": name, "type": kind, "_path": here}
+        for key in ("label", "hint", "guidance_hint"):
+            texts = self.text(item.get(key))
             if texts:
                 question[key] = texts
-        cell = {key: str(row[c.header]).strip() for key, c in by_key.items() if c.header in row}
-        container = kind in ("group", "repeat")
-        for key in cell:
-            if key in ("type", "name"):
-                continue
-            unusable = (
-                (container and key not in CONTAINER_COLUMNS)
-                or (key == "repeat_count" and kind != "repeat")
-                or (key == "choice_filter" and "list" not in parsed)
-                or (key == "calculation" and kind != "calculate")
-                or (key == "default" and kind in NO_DEFAULT_TYPES)
-                or (key == "parameters" and kind not in ("range", "image"))
-            )
-            if unusable:
-                self.problem("survey", number, by_key[key].header, f"not supported on a row of type {kind}")
-        self.flags(question, cell, number, by_key)
-        self.expressions(question, cell, number, by_key)
-        if "appearance" in cell:
-            self.appearance(question, cell["appearance"], number, by_key)
+        bind = item.get("bind") or {}
+        control = item.get("control") or {}
+        for key in ("jr:requiredMsg", "jr:constraintMsg"):
+            texts = self.text(bind.get(key))
+            if texts:
+                question["required_message" if "required" in key else "constraint_message"] = texts
+        self.binds(question, bind, row, kind)
+        appearance = control.get("appearance") or item.get("appearance")
+        if appearance:
+            self.appearance(question, str(appearance), row)
+        if kind == "repeat" and control.get("jr:count"):
+            self.expression(question, "repeat_count", str(control["jr:count"]), row)
+        if item.get("choice_filter"):
+            self.expression(question, "choice_filter", str(item["choice_filter"]), row)
+        if item.get("media"):
+            self.media(question, item["media"], row)
+        if kind in ("select_one", "select_multiple"):
+            self.choices_of(question, item, raw_type, row)
         if kind == "range":
-            question["range"] = self.range_parameters(cell.get("parameters", ""), number, by_key)
-        elif kind == "image" and "parameters" in cell:
-            self.note(f"Row {number}: photo parameters are ignored (photos are not captured here yet).")
-        if "default" in cell and kind not in NO_DEFAULT_TYPES:
-            self.default(question, cell["default"], number, by_key)
+            question["range"] = self.range_parameters(item.get("parameters") or {}, row)
+        elif kind == "image" and "max-pixels" in parameter_map(item.get("parameters")):
+            self.max_pixels(question, parameter_map(item["parameters"]), row)
+        elif item.get("parameters") and kind not in ("select_one", "select_multiple"):
+            self.note(f"Row {row}: the parameters {item['parameters']} are ignored here.")
+        if "default" in item and item["default"] not in (None, ""):
+            self.default(question, item, row)
+        if kind in UNREADABLE_METADATA:
+            self.note(f"Row {row}: {kind} cannot be read by a browser; {name!r} stays empty.")
+        elif kind == "start_geopoint":
+            self.note(f"Row {row}: {name!r} takes the position once, when the form opens, if allowed.")
+        elif kind in NOT_CAPTURED:
+            self.note(f"Row {row}: {name!r} ({kind}) is shown, but cannot be captured yet.")
+        if kind in ("group", "repeat"):
+            question["questions"] = self.children(item.get("children") or [], here)
+            if not question["questions"]:
+                self.problem(row, "type", f"the {kind} {name!r} has no questions")
         return question
 
-    def flags(self, question: dict, cell: dict, number: int, by_key) -> None:
-        for key in ("required", "read_only"):
-            if key not in cell:
+    def binds(self, question: dict, bind: dict, row: int | None, kind: str) -> None:
+        for source_key, key in BIND_KEYS.items():
+            value = bind.get(source_key)
+            if value is None:
                 continue
-            flag = yes_no(cell[key])
-            if flag is None:
-                self.problem(
-                    "survey", number, by_key[key].header, "only yes or no is supported (not a condition)"
-                )
-            elif flag:
-                question[key] = True
+            text = str(value).strip()
+            if key in ("required", "read_only"):
+                if text.lower() in YES:
+                    question[key] = True
+                elif text.lower() in NO:
+                    continue
+                else:
+                    self.expression(question, key, text, row)
+                continue
+            if key == "calculation" and not text:
+                continue
+            self.expression(question, key, text, row)
 
-    def expressions(self, question: dict, cell: dict, number: int, by_key) -> None:
-        for key in EXPRESSION_COLUMNS:
-            if key not in cell:
-                continue
-            source = cell[key]
-            try:
-                tree = parse(source, allow_columns=(key == "choice_filter"))
-            except ExpressionError as exc:
-                self.problem("survey", number, by_key[key].header, str(exc))
-                continue
-            question[key] = source
-            self.refs.append((number, by_key[key].header, source, references(tree)))
+    def expression(self, question: dict, key: str, source: str, row: int | None) -> None:
+        column = key
+        if key == "calculation" and self.rows.generated(question["_path"]):
+            column = "repeat_count"
+        if "${last-saved#" in source:
+            self.note(
+                f"Row {row}: {source!r} uses last-saved values, which are not kept here: it is left empty."
+            )
+            return
+        try:
+            tree = parse(source, allow_columns=(key == "choice_filter"))
+        except RegexRefused as exc:
+            self.problem(row, column, str(exc))
+            return
+        except ExpressionError as exc:
+            self.problem(row, column, str(exc))
+            return
+        question[key] = source
+        self.refs.append((row, column, source, references(tree)))
+        self.lookups |= _lookups(tree)
 
-    def appearance(self, question: dict, value: str, number: int, by_key) -> None:
+    def appearance(self, question: dict, value: str, row: int | None) -> None:
         words = value.split()
-        refused = [w for w in words if any(w.startswith(p) for p in DATA_APPEARANCES)]
+        refused = [w for w in words if w.startswith(DATA_APPEARANCES)]
         if refused:
             self.problem(
-                "survey",
-                number,
-                by_key["appearance"].header,
-                f"the appearance {' '.join(refused)!r} is not supported",
+                row,
+                "appearance",
+                f"the appearance {' '.join(refused)!r} reads choices from a file at run time;"
+                " use select_one_from_file instead",
             )
             return
         question["appearance"] = " ".join(words)
@@ -300,123 +415,163 @@ class _Converter:
             if word not in RENDERED_APPEARANCES:
                 self.note(f"The appearance {word!r} is shown with the standard widget here.")
 
-    def range_parameters(self, text: str, number: int, by_key) -> dict:
+    def media(self, question: dict, media: dict, row: int | None) -> None:
+        kept: dict[str, dict[str, str]] = {}
+        for kind, value in media.items():
+            texts = self.text(value)
+            if texts:
+                kept[str(kind)] = texts
+                for filename in texts.values():
+                    self.files.want(filename, row)
+        if kept:
+            question["media"] = kept
+
+    def choices_of(self, question: dict, item: dict, raw_type: str, row: int | None) -> None:
+        itemset = str(item.get("itemset") or item.get("list_name") or "")
+        if raw_type == "select one external":
+            question["choices"] = itemset
+            self.lists.setdefault(itemset, self.files.external_choices(itemset))
+            return
+        if "." in itemset and itemset.rsplit(".", 1)[-1].lower() in ("csv", "xml", "geojson"):
+            question["choices"] = itemset
+            question["choices_file"] = itemset
+            rows = self.files.choices_from(itemset, row)
+            self.lists.setdefault(itemset, rows)
+            if item.get("parameters"):
+                question["choice_columns"] = {
+                    k: str(v) for k, v in item["parameters"].items() if k in ("value", "label")
+                }
+                self.lists[itemset] = self.files.relabel(rows, question["choice_columns"])
+            return
+        if itemset.startswith("${"):
+            self.problem(row, "type", "choices taken from a repeat's answers are not supported yet")
+            return
+        question["choices"] = itemset
+
+    def max_pixels(self, question: dict, params: dict, row: int | None) -> None:
+        """``max-pixels`` (ODK Collect's photo downscaling) -> ``max_pixels`` on the phone."""
+        try:
+            pixels = int(str(params["max-pixels"]).strip())
+        except ValueError:
+            pixels = 0
+        if pixels <= 0:
+            self.problem(row, "parameters", f"max-pixels={params['max-pixels']!r} is not a whole number")
+            return
+        question["max_pixels"] = pixels
+        others = {k: v for k, v in params.items() if k != "max-pixels"}
+        if others:
+            self.note(f"Row {row}: the parameters {others} are ignored here.")
+
+    def range_parameters(self, params: dict, row: int | None) -> dict:
         spec = {"start": 1.0, "end": 10.0, "step": 1.0}
-        for part in re.split(r"[\s;,]+", text.strip()):
-            if not part:
-                continue
-            key, _, value = part.partition("=")
-            try:
-                if key.strip() not in spec:
-                    raise ValueError
-                spec[key.strip()] = float(value)
-            except ValueError:
-                self.problem(
-                    "survey", number, by_key["parameters"].header, f"{part!r} is not start, end or step"
-                )
+        for key in spec:
+            if key in params:
+                try:
+                    spec[key] = float(params[key])
+                except (TypeError, ValueError):
+                    self.problem(row, "parameters", f"{key}={params[key]!r} is not a number")
         if spec["step"] <= 0 or spec["start"] == spec["end"]:
-            self.problem(
-                "survey", number, by_key.get("parameters", by_key["type"]).header, "the range is empty"
-            )
+            self.problem(row, "parameters", "the range is empty")
         return {k: int(v) if v.is_integer() else v for k, v in spec.items()}
 
-    def default(self, question: dict, value: str, number: int, by_key) -> None:
-        from pyxform.utils import default_is_dynamic
-
+    def default(self, question: dict, item: dict, row: int | None) -> None:
+        value = str(item["default"])
         kind = question["type"]
         if value == "today()" and kind == "date":
             question["default"] = value
             return
-        if default_is_dynamic(value, "dateTime" if kind == "datetime" else kind):
-            self.problem(
-                "survey",
-                number,
-                by_key["default"].header,
-                f"{value!r}: only fixed defaults (or today() for a date) are supported",
-            )
+        if item.get("_dynamic_default"):
+            self.expression(question, "dynamic_default", value, row)
             return
-        if kind in NUMBER_TYPES:
+        if kind in ("integer", "decimal", "range"):
             try:
-                number_value = float(value)
+                number = float(value)
             except ValueError:
-                self.problem("survey", number, by_key["default"].header, f"{value!r} is not a number")
+                self.problem(row, "default", f"{value!r} is not a number")
                 return
-            question["default"] = int(number_value) if number_value.is_integer() else number_value
+            question["default"] = int(number) if number.is_integer() else number
             return
         question["default"] = value
 
-    # -- choices sheet -------------------------------------------------------------------------
+    # -- choices -----------------------------------------------------------------------------
 
-    def choices(self) -> dict[str, list[dict]]:
-        sheet = self.book.choices
-        double = any("::" in h for h in sheet.headers)
-        columns: list[_Column] = []
-        for header in sheet.headers:
-            base, language = split_header(header, double)
-            key = CHOICE_COLUMNS.get(base)
-            why = ""
-            if base in CHOICE_MEDIA:
-                key, why = None, "media in choices (images, audio, video) is not supported"
-            elif key is None:
-                key = "extra"  # a column for choice filters
-                if language is not None or not NAME.match(header):
-                    key, why = None, "a filter column needs a plain name (letters, digits and _)"
-            elif language is not None and key != "label":
-                key, why = None, "only label can be translated"
-            columns.append(_Column(header, key, language, why))
-        by_key = {c.key: c for c in columns if c.key in ("list_name", "name")}
-        lists: dict[str, list[dict]] = {}
-        for number, row in enumerate(sheet.rows, start=2):
-            if not row:
-                continue
-            for column in columns:
-                if column.key is None and column.header in row:
-                    self.problem("choices", number, column.header, column.why)
-            list_name = str(row.get(by_key["list_name"].header, "")).strip() if "list_name" in by_key else ""
-            name = str(row.get(by_key["name"].header, "")).strip() if "name" in by_key else ""
-            if not list_name or not name:
-                self.problem("choices", number, None, "a choice needs a list_name and a name")
-                continue
-            label = self.text(row, columns, "label", "choices")
-            if not label:
-                self.problem("choices", number, "label", "a choice needs a label")
-                continue
-            choice: dict[str, Any] = {"name": name, "label": label}
-            for column in columns:
-                if column.key == "extra" and column.header in row:
-                    choice[column.header] = str(row[column.header])
-            existing = lists.setdefault(list_name, [])
-            if any(c["name"] == name for c in existing):
-                self.problem("choices", number, "name", f"{name!r} is already in the list {list_name!r}")
-                continue
-            existing.append(choice)
-        return lists
+    def choice_lists(self) -> None:
+        for list_name, rows in (self.form.get("choices") or {}).items():
+            converted = []
+            seen: set[str] = set()
+            for choice in rows:
+                name = str(choice.get("name", ""))
+                if name in seen:
+                    continue  # pyxform accepts duplicates only with allow_choice_duplicates
+                seen.add(name)
+                entry: dict[str, Any] = {"name": name}
+                entry["label"] = self.text(choice.get("label")) or {self.default_language: name}
+                for key, value in choice.items():
+                    if key in ("name", "label"):
+                        continue
+                    if key == "media":
+                        kept = {str(k): self.text(v) for k, v in value.items() if self.text(v)}
+                        for texts in kept.values():
+                            for filename in texts.values():
+                                self.files.want(filename, None)
+                        entry["media"] = kept
+                    elif isinstance(value, str | int | float):
+                        entry[str(key)] = str(value)
+                converted.append(entry)
+            self.lists[str(list_name)] = converted
 
-    # -- the whole form ------------------------------------------------------------------------
+    # -- names -------------------------------------------------------------------------------
+
+    def scope_names(self, questions: list[dict]) -> None:
+        """A name used in more than one group is scoped by its path (``group/name``)."""
+        stack = list(questions)
+        while stack:
+            question = stack.pop()
+            stack.extend(question.get("questions") or [])
+            path = question.pop("_path")
+            if len(self.paths.get(question["name"], [])) > 1 and question["type"] not in ("group",):
+                question["label_name"] = question["name"]
+                question["name"] = "/".join(path)
+
+    # -- the whole form ----------------------------------------------------------------------
 
     def run(self) -> Conversion:
-        for name in self.book.other_sheets:
-            self.problem(name, None, None, "this sheet is not supported (no external or entity data here)")
         settings = self.settings()
-        self.pick_default_language(settings)
         self.languages = [self.default_language]
-        questions = self.survey()
-        lists = self.choices()
-        self.check_lists(questions, lists)
-        for number, header, source, names in self.refs:
-            unknown = sorted(names - set(self.names))
+        self.choice_lists()
+        questions = self.children(self.form.get("children") or [], ())
+        for question in _walk(questions):
+            listed = question.get("choices")
+            if listed and listed not in self.lists:
+                self.problem(
+                    self.rows.by_name.get(question["name"]),
+                    "type",
+                    f"the choice list {listed!r} is not in the choices sheet",
+                )
+        for row, column, source, names in self.refs:
+            unknown = sorted(n for n in names if n not in self.paths)
             if unknown:
-                self.problem("survey", number, header, f"{source!r} refers to unknown {', '.join(unknown)}")
+                self.problem(row, column, f"{source!r} refers to unknown {', '.join(unknown)}")
+            ambiguous = sorted(n for n in names if len(self.paths.get(n, [])) > 1)
+            if ambiguous:
+                self.problem(row, column, f"{source!r}: {', '.join(ambiguous)} is used in several groups")
+        self.scope_names(questions)
         survey_id = self.survey_id(settings)
-        definition = {
+        definition: dict[str, Any] = {
             "id": survey_id,
-            "version": settings.get("version") or "",
-            "title": {self.default_language: settings.get("form_title") or survey_id},
+            "version": settings["version"],
+            "title": {self.default_language: settings["title"] or survey_id},
             "default_language": self.default_language,
             "languages": self.languages,
-            "choice_lists": lists,
+            "choice_lists": self.lists,
             "questions": questions,
         }
+        if self.lookups:
+            definition["instances"] = self.files.lookup_tables(self.lookups)
+        attachments = self.files.summary()
+        if attachments:
+            definition["attachments"] = attachments
+        self.warnings.extend(self.files.warnings())
         if not definition["version"]:
             body = json.dumps(definition, sort_keys=True, ensure_ascii=False).encode("utf-8")
             definition["version"] = "auto-" + hashlib.sha256(body).hexdigest()[:10]
@@ -429,31 +584,74 @@ class _Converter:
                 load_definition(definition)
             except ValidationError as exc:
                 self.errors.append(f"The converted form is not valid: {exc.messages}")
-        errors = self.book.pyxform_errors + self.errors
-        return Conversion(None if errors else definition, errors, self.notes)
-
-    def check_lists(self, questions: list[dict], lists: dict) -> None:
-        stack = list(questions)
-        while stack:
-            question = stack.pop()
-            stack.extend(question.get("questions") or [])
-            row = question.pop("_row", None)
-            listed = question.get("choices")
-            if listed and listed not in lists:
-                self.problem("survey", row, "type", f"the choice list {listed!r} is not in the choices sheet")
+        return Conversion(None if self.errors else definition, self.errors, self.notes, self.warnings)
 
     def survey_id(self, settings: dict) -> str:
         raw = settings.get("form_id") or self.book.file_stem or ""
         slug = re.sub(r"[^a-z0-9_]+", "_", raw.lower()).strip("_")
         slug = re.sub(r"^[^a-z]+", "", slug)[:64]
         if len(slug) < 2:
-            self.problem("settings", None, "form_id", "give the form an id (letters, digits and _)")
+            self.problem(None, "form_id", "give the form an id (letters, digits and _)", "settings")
             return "form"
         if slug != raw:
             self.note(f"The form id {raw!r} is used here as {slug!r}.")
         return slug
 
 
-def convert_workbook(book: Workbook) -> Conversion:
-    """Convert a workbook read by :func:`read_workbook`; refuse it whole on any problem."""
-    return _Converter(book).run()
+def _plain(text: Any) -> str:
+    if isinstance(text, dict):
+        return str(next(iter(text.values()), ""))
+    return str(text or "")
+
+
+def _is_or_other(name: str, follower: dict) -> bool:
+    """pyxform writes ``or_other`` as a text question ``<name>_other`` after the select."""
+    relevant = (follower.get("bind") or {}).get("relevant", "")
+    return (
+        follower.get("name") == f"{name}_other"
+        and follower.get("type") == "text"
+        and relevant.replace(" ", "") == f"selected(../{name},'other')"
+    )
+
+
+def _lookups(tree: dict) -> set[str]:
+    """Attachments an expression reads: pulldata('name', ...) and instance('name')/..."""
+    found: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if "lookup" in node:
+            found.add(node["lookup"])
+            if "where" in node:
+                stack.append(node["where"])
+        if node.get("fn") == "pulldata" and "str" in node["args"][0]:
+            found.add(node["args"][0]["str"].removesuffix(".csv"))
+        stack.extend(node.get("args", ()))
+    return found
+
+
+def _walk(questions: list[dict]):
+    for question in questions:
+        yield question
+        yield from _walk(question.get("questions") or [])
+
+
+def convert_form(book: Workbook, form: dict, attachments: Attachments) -> Conversion:
+    """Convert pyxform's JSON for a workbook read by :func:`read_workbook`; all or nothing."""
+    conversion = _Converter(book, form, attachments).run()
+    if conversion.definition is not None:
+        _drop_added_other(conversion.definition)
+    return conversion
+
+
+def _drop_added_other(definition: dict) -> None:
+    """pyxform appends an ``other`` choice for ``or_other``; ours adds its own."""
+    for question in _walk(definition["questions"]):
+        if question.get("or_other"):
+            rows = definition["choice_lists"].get(question["choices"], [])
+            if (
+                rows
+                and rows[-1]["name"] == "other"
+                and rows[-1]["label"] in ({definition["default_language"]: OR_OTHER_LABEL},)
+            ):
+                rows.pop()

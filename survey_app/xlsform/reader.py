@@ -3,11 +3,13 @@
 pyxform is the reference implementation of XLSForm: its reader gives us the rows of the
 ``survey``, ``choices`` and ``settings`` sheets exactly as ODK tools see them (empty rows
 kept, so row numbers match the spreadsheet), and its full conversion to an XForm reports
-the errors and warnings authors already know from ODK and KoboToolbox.
+the errors and warnings authors already know from ODK and KoboToolbox. Its parsed form
+(``workbook_to_json``, the JSON it builds the XForm from) is what we convert.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -34,10 +36,12 @@ class Workbook:
     survey: Sheet
     choices: Sheet
     settings: Sheet
-    other_sheets: list[str]
     pyxform_warnings: list[str]
     pyxform_errors: list[str]
     file_stem: str | None
+    #: pyxform's parsed form (its JSON), None when pyxform could not parse it.
+    form: dict | None = None
+    external_choices: list[dict] = field(default_factory=list)
 
 
 class UnreadableWorkbook(ValueError):
@@ -52,9 +56,10 @@ def _sheet(rows, header) -> Sheet:
 
 def read_workbook(data: bytes, filename: str | None = None) -> Workbook:
     """Read the workbook's sheets and run pyxform's own conversion on it."""
+    from pyxform.builder import create_survey_element_from_dict
     from pyxform.errors import PyXFormError
+    from pyxform.xls2json import workbook_to_json
     from pyxform.xls2json_backends import get_xlsform
-    from pyxform.xls2xform import convert
 
     suffix = PurePath(filename).suffix.lower() if filename else ""
     file_type = suffix if suffix in SUFFIXES else None
@@ -67,33 +72,32 @@ def read_workbook(data: bytes, filename: str | None = None) -> Workbook:
         log.info("unreadable XLSForm upload: %s", type(exc).__name__)
         raise UnreadableWorkbook("This file could not be read as an XLSForm workbook.") from exc
 
+    survey = _sheet(book.survey, book.survey_header)
+    choices = _sheet(book.choices, book.choices_header)
+    settings = _sheet(book.settings, book.settings_header)
+    external = [dict(r) for r in (getattr(book, "external_choices", None) or []) if r]
     warnings: list[str] = []
     errors: list[str] = []
+    form = None
     try:
-        convert(BytesIO(data), warnings=warnings, file_type=file_type, form_name=None)
+        form = workbook_to_json(
+            workbook_dict=book, fallback_form_name=book.fallback_form_name or stem, warnings=warnings
+        )
+        # The full XForm conversion: its errors are the ones ODK tools would report.
+        create_survey_element_from_dict(copy.deepcopy(form)).to_xml(validate=False, warnings=warnings)
     except PyXFormError as exc:
         errors.append(str(exc).strip())
     except Exception as exc:  # pyxform's own bugs are reported, not raised
         log.info("pyxform failed on an XLSForm: %s", type(exc).__name__)
         errors.append(f"pyxform could not convert this form ({type(exc).__name__}: {exc}).")
 
-    known = {"survey", "choices", "settings"}
     return Workbook(
-        survey=_sheet(book.survey, book.survey_header),
-        choices=_sheet(book.choices, book.choices_header),
-        settings=_sheet(book.settings, book.settings_header),
-        other_sheets=[
-            name
-            for name in book.sheet_names
-            if name.lower() not in known
-            and name.lower() in {"external_choices", "entities", "osm"}
-            and _has_rows(book, name.lower())
-        ],
+        survey=survey,
+        choices=choices,
+        settings=settings,
         pyxform_warnings=[w.strip() for w in warnings if w and w.strip()],
         pyxform_errors=errors,
         file_stem=stem,
+        form=None if errors else form,
+        external_choices=external,
     )
-
-
-def _has_rows(book, name: str) -> bool:
-    return any(row for row in (getattr(book, name, None) or []))

@@ -1,0 +1,1 @@
+"""The shared registry of networks and resources named in listening sessions (issue 14)."""

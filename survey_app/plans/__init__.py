@@ -1,0 +1,1 @@
+"""Local action plans, their reviews, and the public "what we heard" pages (issue 14)."""

@@ -1,0 +1,84 @@
+"""A validation plan: a published version's questions compiled once into flat steps.
+
+Why: validation is most of the server's work on sync, and a version is immutable, so what a
+check needs from each question (its syntax trees, its allowed choices, its messages in the
+default language, whether its calculation can be compared) is worked out once per version
+and cached with its :class:`~survey_app.engine.logic.Logic`, instead of being looked up in
+the definition's dictionaries for every question of every record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine.logic import Logic, compiled, is_volatile
+from .schema import SELECT_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One question as validation sees it."""
+
+    question: dict
+    name: str
+    kind: str
+    other: str | None  # "<name>_other" when the select has or_other
+    relevant: str | None
+    relevant_tree: dict | None
+    required: bool
+    required_tree: dict | None
+    required_message: str | None
+    constraint: str | None
+    constraint_tree: dict | None
+    constraint_message: str | None
+    allowed: frozenset[str] | None  # select choices; None: any text (a missing attachment)
+    filter_tree: dict | None
+    volatile: bool
+    children: tuple[Step, ...]
+
+
+def _text(definition: dict, text: Any) -> str | None:
+    if not text:
+        return None
+    if isinstance(text, str):
+        return text
+    return text.get(definition.get("default_language", "en")) or next(iter(text.values()), None)
+
+
+def _allowed(definition: dict, question: dict) -> frozenset[str] | None:
+    listed = question.get("choices_file")
+    if listed and (definition.get("attachments") or {}).get(listed, {}).get("missing"):
+        return None  # the choices are not known yet: any choice name is kept as sent
+    names = {c["name"] for c in definition["choice_lists"].get(question["choices"], [])}
+    if question.get("or_other"):
+        names.add("other")
+    return frozenset(names)
+
+
+def _step(definition: dict, question: dict) -> Step:
+    kind = question["type"]
+    required = question.get("required")
+    return Step(
+        question=question,
+        name=question["name"],
+        kind=kind,
+        other=question["name"] + "_other" if question.get("or_other") else None,
+        relevant=question.get("relevant") or None,
+        relevant_tree=compiled(question, "relevant"),
+        required=required is True,
+        required_tree=compiled(question, "required") if isinstance(required, str) else None,
+        required_message=_text(definition, question.get("required_message")),
+        constraint=question.get("constraint"),
+        constraint_tree=compiled(question, "constraint") if "constraint" in question else None,
+        constraint_message=_text(definition, question.get("constraint_message")),
+        allowed=_allowed(definition, question) if kind in SELECT_TYPES else frozenset(),
+        filter_tree=compiled(question, "choice_filter") if "choice_filter" in question else None,
+        volatile=kind == "calculate" and is_volatile(question),
+        children=tuple(_step(definition, q) for q in question.get("questions") or ()),
+    )
+
+
+def plan_for(logic: Logic, questions: list[dict]) -> tuple[Step, ...]:
+    """The steps of one scope's questions, compiled once per version (cached on its Logic)."""
+    return logic.memo(("plan", id(questions)), lambda: tuple(_step(logic.definition, q) for q in questions))

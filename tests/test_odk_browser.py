@@ -1,0 +1,70 @@
+"""ODK features on the phone (Debian's Chromium): what the server checks (tests/test_xlsform_odk.py)
+the form applies as it is filled, and the record the browser builds is stored as is.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from conftest import browser_login
+from support_xlsform import build_xlsform
+
+from survey_app.db import connect
+from survey_app.xlsform import import_xlsform
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
+
+ANSWERS_JS = """
+async () => {
+  const m = await import('/static/js/formlogic.js');
+  const logic = await m.attachLogic(document.querySelector('form.survey-form'));
+  return {answers: logic.answers(), problems: logic.validate()};
+}
+"""
+
+SURVEY = [
+    ["type", "name", "label", "required", "read_only", "calculation", "default"],
+    ["integer", "age", "Age"],
+    ["text", "school", "School", "${age} < 18"],
+    ["integer", "next_year", "Age next year", "", "${age} > 0", "${age} + 1"],
+    ["date", "visit", "Visit", "", "", "", "today()"],
+    ["text", "greeting", "Greeting", "", "", "", "concat('Hello ', 'there')"],
+    ["calculate", "price", "", "", "", "pulldata('prices', 'price', 'name', 'mango')"],
+    ["calculate", "stamp", "", "", "", "format-date('2017-05-26', '%a %e %b %Y')"],
+]
+
+
+def test_required_read_only_calculations_defaults_and_lookups_on_the_phone(phone, app, tmp_path, token_for):
+    path = build_xlsform(tmp_path / "odk.xlsx", SURVEY, settings={"form_id": "odk_phone", "version": "1"})
+    db = connect(app.config["DATABASE"])
+    prices = b"name,price\napple,3\nmango,5\n"
+    files = {"prices.csv": prices}
+    definition = import_xlsform(db, path.read_bytes(), path.name, attachments=files).definition
+    db.close()
+    page = phone.new_page()
+    browser_login(page)
+    page.goto("/forms/odk_phone")
+    first = page.evaluate(ANSWERS_JS)
+    assert first["answers"]["greeting"] == "Hello there"  # a dynamic default, once
+    assert first["answers"]["price"] == "5" and first["answers"]["stamp"] == "Fri 26 May 2017"
+    page.fill("input[name=age]", "12")
+    page.dispatch_event("input[name=age]", "change")
+    assert page.input_value("input[name=next_year]") == "13"  # a calculation on an integer
+    assert page.eval_on_selector("input[name=next_year]", "e => e.readOnly")
+    assert page.get_attribute("[data-key=school]", "data-required") is not None
+    child = page.evaluate(ANSWERS_JS)
+    assert child["problems"] == {"school": ["This answer is required."]}
+    page.fill("input[name=age]", "30")
+    page.dispatch_event("input[name=age]", "change")
+    assert page.get_attribute("[data-key=school]", "data-required") is None
+    adult = page.evaluate(ANSWERS_JS)
+    assert adult["problems"] == {} and adult["answers"]["next_year"] == 31
+    record = {"id": str(uuid.uuid4()), "survey": "odk_phone", "version": definition["version"]}
+    response = page.request.post(
+        "/api/v1/submissions",
+        data={"submissions": [{**record, "data": adult["answers"]}]},
+        headers={"Authorization": f"Bearer {token_for('facilitator')}"},
+    )
+    assert response.ok, response.text()
+    assert response.json()["results"][0]["status"] == "stored", response.json()

@@ -233,7 +233,7 @@ def test_a_photo_waiting_offline_is_counted_and_goes_into_the_backup_file(
     page.click("[data-finalise]")
     page.wait_for_selector("#finalised")
     page.goto("/")
-    page.wait_for_function("document.querySelector('#storage-state').dataset.files === '1'")
+    page.wait_for_function("() => document.querySelector('#storage-state').dataset.files === '1'")
     assert "1 photo or recording" in page.inner_text("#storage-state")
     with page.expect_download() as download_info:
         page.click("#save-backup")

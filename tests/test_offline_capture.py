@@ -80,7 +80,7 @@ def test_b_records_finalised_offline_stay_in_the_outbox_after_closing(phone, liv
 
     page = phone.new_page()
     assert page.goto("/").from_service_worker
-    page.wait_for_function("document.querySelector('[data-count=outbox]').textContent === '3'")
+    page.wait_for_function("() => document.querySelector('[data-count=outbox]').textContent === '3'")
     assert counts(page) == {"draft": 0, "outbox": 3, "sent": 0}
     outbox = store_call(page, "list", "outbox")
     assert sorted(record["id"] for record in outbox) == sorted(ids)
@@ -114,7 +114,7 @@ def test_e_draft_survives_a_reload_half_way(phone, live_server):
 
     # Home lists it; resuming opens the same draft; discarding asks first.
     page.goto("/")
-    page.wait_for_function("document.querySelector('[data-count=draft]').textContent === '1'")
+    page.wait_for_function("() => document.querySelector('[data-count=draft]').textContent === '1'")
     page.click(f"[data-resume='{record_id}']")
     page.wait_for_function("id => document.querySelector('input[name=_id]').value === id", arg=record_id)
     assert page.input_value("input[name=venue]") == "Mosque courtyard"
@@ -124,7 +124,7 @@ def test_e_draft_survives_a_reload_half_way(phone, live_server):
     assert counts(page)["draft"] == 1
     page.once("dialog", lambda dialog: dialog.accept())
     page.click(f"[data-discard='{record_id}']")
-    page.wait_for_function("document.querySelector('[data-count=draft]').textContent === '0'")
+    page.wait_for_function("() => document.querySelector('[data-count=draft]').textContent === '0'")
     assert counts(page)["draft"] == 0
 
 
@@ -249,7 +249,7 @@ def test_drafts_belong_to_one_account_and_signing_out_warns(phone, live_server):
     assert [name for name in page.evaluate("caches.keys()") if name.startswith("sa-pages-")] == []
 
     browser_login(page, "coordinator")
-    page.wait_for_function("document.querySelector('[data-count=draft]') !== null")
+    page.wait_for_function("() => document.querySelector('[data-count=draft]') !== null")
     page.wait_for_selector("#device-records [data-js]:not([hidden])")
     assert page.inner_text("[data-count=draft]") == "0"
     assert counts(page) == {"draft": 0, "outbox": 0, "sent": 0}
@@ -261,4 +261,4 @@ def test_drafts_belong_to_one_account_and_signing_out_warns(phone, live_server):
     page.fill("#password", PASSWORD)
     page.click("#submit")
     page.wait_for_url(re.compile(r".*/$"))
-    page.wait_for_function("document.querySelector('[data-count=draft]').textContent === '2'")
+    page.wait_for_function("() => document.querySelector('[data-count=draft]').textContent === '2'")

@@ -91,7 +91,7 @@ def test_c_back_online_the_server_gets_each_record_once_and_the_outbox_empties(p
         page.click("[data-finalise]")
         page.wait_for_selector("#finalised")
     page.goto("/")
-    page.wait_for_function("document.querySelector('[data-count=outbox]').textContent === '3'")
+    page.wait_for_function("() => document.querySelector('[data-count=outbox]').textContent === '3'")
     assert database_ids(db) == []
 
     # Coming online fires `online` (a sync), Background Sync may fire in the worker, and
@@ -99,7 +99,7 @@ def test_c_back_online_the_server_gets_each_record_once_and_the_outbox_empties(p
     phone.set_offline(False)
     page.click("#sync-now")
     wait_until(lambda: outbox_empty(page), message="the outbox to empty")
-    page.wait_for_function("document.querySelector('[data-count=sent]').textContent === '3'")
+    page.wait_for_function("() => document.querySelector('[data-count=sent]').textContent === '3'")
 
     assert sorted(database_ids(db)) == sorted(ids)
     assert db.execute("SELECT count(*) FROM submission_conflicts").fetchone()[0] == 0
@@ -225,7 +225,7 @@ def test_backup_file_imports_once(phone, live_server, client, auth, db, tmp_path
     page.check("input[name=age_band] >> nth=0")
     wait_saved(page)
     page.goto("/")
-    page.wait_for_function("document.querySelector('[data-count=outbox]').textContent === '4'")
+    page.wait_for_function("() => document.querySelector('[data-count=outbox]').textContent === '4'")
     with page.expect_download() as download_info:
         page.click("#save-backup")
     path = tmp_path / "backup.json"

@@ -171,5 +171,5 @@ def export(fmt: str):
 def picker():
     """The entries a facilitator can pick from in a form (kept offline by the worker)."""
     response = jsonify({"organisations": model.picker_list(get_db())})
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = "private, no-cache"  # the worker keeps it; no shared cache
     return response

@@ -94,6 +94,15 @@ def create_app(test_config: dict | None = None) -> Flask:
                     raise Unauthorized("Sign in again: your session has expired. Nothing was lost.")
             csrf.protect()
 
+    @app.before_request
+    def start_indexer():
+        # The derived index is filled off the request path, by one thread per server,
+        # started at the first request (no connection may be opened before gunicorn forks).
+        if app.config["INDEX_IN_BACKGROUND"] and not app.testing:
+            from .review.derived_index import start_background
+
+            start_background(app.config["DATABASE"], app.config["BUSY_TIMEOUT_MS"])
+
     _register_blueprints(app)
     serving.init_app(app)  # body-read timeout, and proxy headers only from trusted proxies
     return app

@@ -46,7 +46,11 @@ def migrate() -> None:
 
 
 @main.command()
-@click.option("--demo", is_flag=True, help="Also create demo accounts (admin, coordinator, facilitator).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Also create demo accounts (admin, coordinator, facilitator) and sample records.",
+)
 def init(demo: bool) -> None:
     """Create the database, publish the built-in surveys and (with --demo) demo accounts."""
     from .auth.users import create_user, find_user
@@ -63,8 +67,34 @@ def init(demo: bool) -> None:
             if not find_user(db, username):
                 create_user(db, username, DEMO_PASSWORD, role)
         click.echo(f"Demo accounts: admin, coordinator, facilitator; password {DEMO_PASSWORD}")
+        from .demo import load_demo_records
+        from .review.derived_index import catch_up
+
+        added = load_demo_records(db, find_user(db, "facilitator")["id"])
+        catch_up(db)
+        if added:
+            click.echo(f"Sample records: {added}, so the dashboard has something to show.")
     elif not next(db.query("SELECT 1 FROM users LIMIT 1"), None):
         click.echo("No accounts yet: add one with  survey-app create-user NAME --role admin")
+
+
+@main.command("index")
+def index_command() -> None:
+    """Index every record not indexed yet for the dashboard, filters and search, then stop.
+
+    The server does this in the background; this is for a database filled offline (an
+    import, a restore) or to see how long a backlog takes. Short write transactions:
+    phones can keep syncing meanwhile.
+    """
+    import time
+
+    from .review.derived_index import catch_up, pending_count
+
+    app, db = _db()
+    waiting = pending_count(db)
+    started = time.monotonic()
+    done = catch_up(db)
+    click.echo(f"{done} records indexed in {time.monotonic() - started:.1f} s ({waiting} were waiting).")
 
 
 def _audit(db, action: str, target: str, **details) -> None:
@@ -356,7 +386,7 @@ def _export_filter_options(command):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "xlsx", "json", "ndjson", "geojson", "media"]),
+    type=click.Choice(["csv", "xlsx", "json", "ndjson", "geojson", "sav", "dta", "zip", "media"]),
     default="csv",
     show_default=True,
 )
@@ -367,11 +397,21 @@ def _export_filter_options(command):
     required=True,
     help="File to write ('-' for standard output, text formats only).",
 )
-@click.option("--labels", is_flag=True, help="Choice labels instead of codes (CSV and XLSX).")
+@click.option(
+    "--labels",
+    is_flag=True,
+    help="Labels instead of codes: question labels as headers, choice labels as cells.",
+)
 @click.option("--lang", default=None, help="Language of the labels (default: the survey's).")
 @click.option("--as", "username", default=None, help="Account recorded in the audit log as exporting.")
+@click.option(
+    "--deidentify",
+    is_flag=True,
+    help="Drop free text, pseudonymise ids and accounts, keep only the month of dates.",
+)
+@click.option("--keep", default=None, help="With --deidentify: free-text questions to keep (name,name).")
 @_export_filter_options
-def export_command(survey, fmt, output, labels, lang, username, **filters) -> None:
+def export_command(survey, fmt, output, labels, lang, username, deidentify, keep, **filters) -> None:
     """Export SURVEY's submissions offline, filtered like the API; written to the audit log."""
     import getpass
 
@@ -386,14 +426,18 @@ def export_command(survey, fmt, output, labels, lang, username, **filters) -> No
         args["labels"] = "1"
     if lang:
         args["lang"] = lang
+    if deidentify:
+        args["deidentify"] = "1"
+    if keep:
+        args["keep"] = keep
     actor = None
     if username:
         user = find_user(db, username)
         if user is None:
             raise click.ClickException(f"No user {username!r}.")
         actor = user["id"]
-    if fmt in ("xlsx", "media") and str(output) == "-":
-        raise click.ClickException(f"{fmt} is binary: give a file with --output.")
+    if fmt in ("xlsx", "sav", "dta", "zip", "media") and str(output) == "-":
+        raise click.ClickException(f"{fmt.upper()} is binary: give a file with --output.")
     try:
         export = prepare(
             db,

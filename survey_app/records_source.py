@@ -1,32 +1,47 @@
 """The one place the registry, plans and public pages import record reading from.
 
 They read records only through the coordinators' derived index (``submission_facts``,
-kept up to date by ``catch_up``) and the shared filters and labels. If those move (to a
-``records/`` package, say), this file is the only one to change.
+kept up to date by ``catch_up``) and the shared filters and labels. Which question of a
+survey is its area, its concerns, its people counts or its scores is said by the
+definition's ``dashboard`` block (``surveys/dashboard_block.py``); which facts column
+holds a number, by ``number_columns``. No question name is written here. If those move
+(to a ``records/`` package, say), this file is the only one to change.
 """
 
 from __future__ import annotations
 
+from sqlite_utils import Database
+
 from .dashboard.summary import Labels
 from .exports.columns import survey_questions
-from .review.derived_index import catch_up, refresh_before_read
+from .review.derived_index import catch_up, number_columns, refresh_before_read
 from .review.filters import Filters, parse_filters
-
-# The answers the derived index reads as a record's concerns and its area (see
-# migrations/m0004_review.py): their choice lists are the concern and area lists.
-CONCERN_QUESTIONS = ("concerns", "biggest_concerns")
-AREA_QUESTIONS = ("district",)
+from .surveys.registry import dashboard_block
 
 # Which records count as evidence: valid ones a coordinator has not rejected.
 COUNTED = "f.validation = 'valid' AND f.review_state != 'rejected'"
 
+
+def concern_question(db: Database, survey_id: str) -> str | None:
+    """The question the derived index reads as a record's concerns (its block's)."""
+    return dashboard_block(db, survey_id).concerns
+
+
+def area_question(db: Database, survey_id: str) -> str | None:
+    """The question the derived index reads as a record's area (the block's first level)."""
+    area = dashboard_block(db, survey_id).area
+    return area[0] if area else None
+
+
 __all__ = [
-    "AREA_QUESTIONS",
-    "CONCERN_QUESTIONS",
     "COUNTED",
     "Filters",
     "Labels",
+    "area_question",
     "catch_up",
+    "concern_question",
+    "dashboard_block",
+    "number_columns",
     "parse_filters",
     "refresh_before_read",
     "survey_questions",

@@ -60,6 +60,19 @@ SETTINGS: list[Setting] = [
     Setting("MAX_BATCH_ITEMS", 500, "Most submissions accepted in one sync batch.", int),
     Setting("SECURE_COOKIES", False, "Send cookies only over HTTPS (turn on behind TLS).", bool),
     Setting("BUSY_TIMEOUT_MS", 5000, "How long a write waits for the SQLite lock before a 503.", int),
+    # The coordinators' derived index (survey_app/review/derived_index.py).
+    Setting(
+        "INDEX_IN_BACKGROUND",
+        True,
+        "Index newly synced records in a background thread of the server (one per server).",
+        bool,
+    ),
+    Setting(
+        "INDEX_ON_READ_MS",
+        100,
+        "At most how long a coordinator's read indexes waiting records before it answers (0: never).",
+        int,
+    ),
     # Public feedback links (survey_app/links): printed URLs, rate limits.
     Setting(
         "BASE_URL",

@@ -46,6 +46,7 @@ ROUTES = [
     ("exports.submissions_export", "GET", "/api/v1/surveys/listening_session/submissions.geojson", STAFF),
     ("coordinator.submission", "GET", f"/coordinate/submissions/{NO_RECORD}", STAFF),
     ("review.queues_page", "GET", "/coordinate/review", STAFF),
+    ("review.landing", "GET", "/coordinate", STAFF),
     ("review.review", "POST", f"/coordinate/submissions/{NO_RECORD}/review", STAFF),
     ("review.correction", "GET", f"/coordinate/submissions/{NO_RECORD}/correct", STAFF),
     ("review.correction", "POST", f"/coordinate/submissions/{NO_RECORD}/correct", STAFF),

@@ -164,3 +164,17 @@ def test_init_after_a_release_that_shipped_other_builtin_content(tmp_path):
     assert new_version.startswith("1-") and f"listening_session v{new_version}" in installed
     assert list_versions(db, "listening_session") == ["1", new_version]
     assert install_builtins(db) == [], "the next init changes nothing"
+
+
+def test_init_demo_loads_sample_records_the_dashboard_shows(tmp_path):
+    result = run_cli(tmp_path, "init", "--demo")
+    assert result.returncode == 0, result.stderr
+    assert "Sample records: 72" in result.stdout
+    db = connect(str(tmp_path / "cli.db"))
+    counts = dict(db.execute("SELECT survey_id, count(*) FROM submission_facts GROUP BY 1").fetchall())
+    valid = db.execute("SELECT count(*) FROM submissions WHERE validation = 'valid'").fetchone()[0]
+    db.close()
+    assert counts == {"listening_session": 36, "community_feedback": 36}, "indexed: the dashboard shows them"
+    assert valid >= 60, "the samples follow each form's own rules"
+    again = run_cli(tmp_path, "init", "--demo")
+    assert "Sample records" not in again.stdout, "never added twice"

@@ -1,8 +1,9 @@
-"""The derived index is filled when coordinators read, not when phones sync (migration m0005).
+"""The derived index is filled off the sync path, from each definition (migration m0018).
 
-A sync stores records only; the first coordinator read after it (dashboard, summary,
-submissions, review queues, exports) indexes them with the SQL m0004's insert trigger
-ran, so what coordinators see is what they saw when the trigger did the work.
+A sync stores records only; the background indexer, ``survey-app index`` or a bounded
+step at the next coordinator read indexes them from the definition's dashboard block.
+A read never waits for a backlog: it answers from what is indexed and says how many
+records are still waiting.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import sqlite3
 
 import pytest
+from conftest import run_cli
 from support_coordinators import bearer, item, send, session
 
 from survey_app.db import connect
@@ -33,7 +35,7 @@ def watermark(db) -> int:
 
 
 def searched(client, headers, words: str) -> int:
-    response = client.get(SUMMARY, query_string={"q": words}, headers=headers)
+    response = client.get(SUMMARY, query_string={"q": words, "include": "all"}, headers=headers)
     assert response.status_code == 200, response.text
     return response.json["totals"]["records"]
 
@@ -53,7 +55,7 @@ def test_synced_records_are_indexed_at_the_first_coordinator_read(client, db, fa
     send(client, facilitator, items)
     assert facts(db) == 0 and pending(db), "the sync itself indexes nothing"
 
-    totals = client.get(SUMMARY, headers=coordinator).json["totals"]
+    totals = client.get(SUMMARY + "?include=all", headers=coordinator).json["totals"]
     women = "CASE WHEN json_type(data, '$.women') = 'integer' THEN json_extract(data, '$.women') END"
     expected = db.execute(
         f"SELECT count(*), total({women}), total(validation = 'quarantined'),"
@@ -137,8 +139,10 @@ def test_a_record_changed_before_it_was_indexed_is_indexed_as_it_is_now(
         client.get(SUMMARY, query_string={"state": "approved"}, headers=coordinator).json["totals"]["records"]
         == 1
     )
+    slot = db.execute("SELECT slot FROM facts_slots WHERE question = 'women'").fetchone()[0]
     row = db.execute(
-        "SELECT review_state, validation, has_conflict, women FROM submission_facts WHERE submission_id = ?",
+        f"SELECT review_state, validation, has_conflict, n{slot} FROM submission_facts"
+        " WHERE submission_id = ?",
         [wrong["id"]],
     ).fetchone()
     assert row == ("received", "valid", 0, fixed["women"])
@@ -167,30 +171,13 @@ def test_only_those_the_route_admits_make_it_index(client, auth, db, facilitator
     assert facts(db) == 0 and pending(db)
 
 
-def dump(db) -> dict[str, list]:
-    """Everything in the derived index (the search index through its vocabulary)."""
-    db.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab USING fts5vocab(main, submission_search, row)"
-    )
-    return {
-        "facts": db.execute("SELECT * FROM submission_facts ORDER BY fid").fetchall(),
-        "networks": db.execute("SELECT * FROM submission_networks ORDER BY fid, entry").fetchall(),
-        "codes": db.execute("SELECT * FROM facts_concern_codes ORDER BY code").fetchall(),
-        "words": db.execute("SELECT term, doc FROM temp.search_vocab ORDER BY term").fetchall(),
-        "market": db.execute(
-            "SELECT rowid FROM submission_search WHERE submission_search MATCH 'market' ORDER BY rowid"
-        ).fetchall(),
-    }
-
-
-def test_catch_up_indexes_exactly_what_the_insert_trigger_did(tmp_path):
-    """Same records: indexed by m0004's trigger, then wiped and indexed again by catch_up."""
-    db = connect(str(tmp_path / "same.db"))
+def test_m0018_keeps_every_stored_record_indexed(tmp_path):
+    """Records indexed by m0004's fixed-name SQL are all indexed again from their definitions."""
+    db = connect(str(tmp_path / "old.db"))
     migrations = load_migrations()
-    migrations.apply(db, stop_before="m0005_index_on_read")
+    migrations.apply(db, stop_before="m0018_definition_index")
     install_builtins(db)
     records = [item(session(n)) for n in range(9)]
-    records.append(item(session(9, women=float("nan"))))  # kept as sent, not unpacked
     records.append(item(session(10, concerns=["a_concern_nobody_listed", "jobs"])))
     records.append(
         item(
@@ -199,36 +186,121 @@ def test_catch_up_indexes_exactly_what_the_insert_trigger_did(tmp_path):
         )
     )
     ingest(db, records, Origin("api"))
-    by_trigger = dump(db)
-    assert len(by_trigger["facts"]) == 12 and by_trigger["market"]
+    old_catch_up(db)
+    assert db.execute("SELECT count(*) FROM submission_facts").fetchone()[0] == 11
 
     migrations.apply(db)
-    assert watermark(db) == 12 and not pending(db), "m0004 indexed everything stored before m0005"
-    with db.conn:
-        db.execute("DELETE FROM submission_networks")
-        db.execute("DELETE FROM submission_facts")
-        db.execute("DELETE FROM facts_concern_codes")
-        db.execute("INSERT INTO submission_search (submission_search) VALUES ('delete-all')")
-        db.execute("UPDATE derived_index_watermark SET indexed_rowid = 0")
-    assert catch_up(db) == 12
-    assert dump(db) == by_trigger
+    assert pending(db) and facts(db) == 0
+    assert catch_up(db) == 11 and not pending(db)
+    assert facts(db) == db.execute("SELECT count(*) FROM submissions").fetchone()[0]
+    slot = db.execute("SELECT slot FROM facts_slots WHERE question = 'women'").fetchone()[0]
+    women = db.execute(f"SELECT total(n{slot}) FROM submission_facts").fetchone()[0]
+    assert women == sum(r["data"].get("women", 0) for r in records)
+    area = db.execute("SELECT area FROM submission_facts WHERE survey_id = 'community_feedback'").fetchone()
+    assert area == ("bamburi",)
+    hits = db.execute("SELECT count(*) FROM submission_search WHERE submission_search MATCH 'market'")
+    assert hits.fetchone()[0] == 10
     db.close()
 
 
-def test_catch_up_runs_the_sql_of_the_insert_trigger():
-    """The copied SQL builders still produce m0004's trigger statements, character for character."""
+def old_catch_up(db) -> None:
+    """What the app ran before m0018: m0004's insert trigger SQL for every pending record."""
     spec = importlib.util.spec_from_file_location("m0004", MIGRATIONS_DIR / "m0004_review.py")
     m0004 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m0004)
-    assert derived_index._insert_facts("new") == m0004._insert_facts("new")
-    assert derived_index._insert_networks("new") == m0004._insert_networks("new")
-    assert derived_index._index_text("new") == m0004._index_text("new", "insert")
+    columns = ["id", "survey_id", "version", "data", "received_at", "source", "link_id", "submitted_by"]
+    columns += ["review_state", "validation", "has_conflict"]
+    rows = db.execute(f"SELECT {', '.join(columns)} FROM submissions").fetchall()
+    with db.conn:
+        for statement in m0004._on_insert("new"):
+            db.conn.executemany(
+                statement.replace("new.", ":"), [dict(zip(columns, r, strict=True)) for r in rows]
+            )
+
+
+def test_nasty_stored_answers_never_stop_the_indexer(app, db):
+    """Lone surrogates, huge numbers, NaN, lists where text is expected: indexed, never counted wrong."""
+    nasty = [
+        session(1, quotes="\ud800 alone", venue=["a", "list"]),
+        session(2, women=10**30, district=["likoni"], session_date=12),
+        session(3, women=float("nan"), concerns="jobs crime", networks="none"),
+        session(4, networks=[1, "x", {"org_name": 5, "org_type": ["ngo"]}], safeguarding_flag={"x": 1}),
+    ]
+    ingest(db, [item(n) for n in nasty], Origin("api"))
+    assert catch_up(db) == 4 and facts(db) == 4
+    slot = db.execute("SELECT slot FROM facts_slots WHERE question = 'women'").fetchone()[0]
+    women = [r[0] for r in db.execute(f"SELECT n{slot} FROM submission_facts ORDER BY fid")]
+    assert women[1:3] == [None, None], "a huge or NaN count is not a count"
+    assert db.execute("SELECT area FROM submission_facts WHERE fid = 2").fetchone() == (None,)
+    concerns = db.execute("SELECT concerns FROM submission_facts WHERE fid = 3").fetchone()[0]
+    assert json.loads(concerns) == ["jobs", "crime"]
+
+
+def test_a_read_never_waits_for_a_backlog(app, client, db, monkeypatch, facilitator, coordinator):
+    """With a backlog bigger than one bounded step, the read answers at once and says what waits."""
+    monkeypatch.setattr(derived_index, "CHUNK", 2)
+    app.config["INDEX_ON_READ_MS"] = 1
+    send(client, facilitator, [item(session(n)) for n in range(12)])
+    summary = client.get(SUMMARY, headers=coordinator).json
+    waiting = summary["indexing"]["pending"]
+    assert 0 < waiting < 12 and facts(db) == 12 - waiting
+    assert summary["totals"]["records"] == facts(db)
+    page = client.get("/coordinate/dashboard?survey=listening_session", headers=coordinator)
+    assert "still being indexed" in page.text
+    assert catch_up(db) > 0 and not pending(db)
+    assert client.get(SUMMARY, headers=coordinator).json["indexing"]["pending"] == 0
+
+
+def test_a_correction_after_indexing_takes_the_old_words_out(client, auth, db, facilitator, coordinator):
+    record = item(session(2, women="twelve", quotes="Nobody mentioned the ferry."))
+    send(client, facilitator, [record])
+    assert searched(client, coordinator, "nobody ferry") == 1
+    auth.login("coordinator")
+    token = auth.csrf()
+    fixed = session(2, quotes="The jetty lights came up again.")
+    response = client.post(
+        f"/coordinate/submissions/{record['id']}/correct",
+        data={"csrf_token": token, "answers": json.dumps(fixed), "comment": "confirmed"},
+    )
+    assert response.status_code == 302
+    assert searched(client, coordinator, "nobody ferry") == 0
+    assert searched(client, coordinator, "jetty lights") == 1
+    assert facts(db) == 1 and not pending(db)
+
+
+def test_the_index_command_indexes_everything(tmp_path):
+    assert run_cli(tmp_path, "init").returncode == 0
+    db = connect(str(tmp_path / "cli.db"))
+    ingest(db, [item(session(n)) for n in range(5)], Origin("api"))
+    result = run_cli(tmp_path, "index")
+    assert result.returncode == 0, result.stderr
+    assert "5 records indexed" in result.stdout and facts(db) == 5 and not pending(db)
+    db.close()
+
+
+def test_number_columns_name_the_slot_of_each_block_number(app, db):
+    """Readers look a question's column up (the action plans' evidence reads women and youth)."""
+    ingest(db, [item(session(n)) for n in range(3)], Origin("api"))
+    catch_up(db)
+    columns = derived_index.number_columns(db, "listening_session")
+    assert set(columns) == {
+        "women",
+        "men",
+        "undisclosed",
+        "youth",
+        "trust_local_gov",
+        "trust_police",
+        "feel_safe",
+    }
+    women = db.execute(f"SELECT total({columns['women']}) FROM submission_facts").fetchone()[0]
+    assert women == sum(session(n)["women"] for n in range(3))
 
 
 def test_answers_with_a_lone_surrogate_are_indexed_readable_and_m0006_repairs_old_ones(tmp_path):
     """SQLite's JSON functions turn an escaped lone surrogate into bytes that are not UTF-8:
-    indexed as they are, they failed every read of the facts. The index now gets a cleaned
-    copy; m0006 indexes again the records indexed the old way. The records stay as sent."""
+    indexed by m0004's SQL, they failed every read of the facts. m0006 takes those rows
+    out on an old database; m0018 then indexes every record again, from cleaned answers
+    (U+FFFD in place of each lone surrogate). The records stay as sent."""
     db = connect(str(tmp_path / "surrogates.db"))
     migrations = load_migrations()
     migrations.apply(db, stop_before="m0006_reindex_lone_surrogates")
@@ -237,26 +309,18 @@ def test_answers_with_a_lone_surrogate_are_indexed_readable_and_m0006_repairs_ol
     plain = item(session(2))
     ingest(db, [broken, plain], Origin("api"))
     stored = db.execute("SELECT data FROM submissions WHERE id = ?", [broken["id"]]).fetchone()[0]
-    with db.conn:  # how the index was filled before: from the stored text as it is
-        rows = [
-            dict(zip(derived_index.COLUMNS, row, strict=True))
-            for row in db.execute(
-                f"SELECT {', '.join(derived_index.COLUMNS)} FROM submissions ORDER BY rowid"
-            )
-        ]
-        derived_index._index(db, rows)
-        db.execute("UPDATE derived_index_watermark SET indexed_rowid = 2")
+    old_catch_up(db)  # how the index was filled before: from the stored text as it is
     with pytest.raises(sqlite3.OperationalError, match="UTF-8"):
         db.execute("SELECT area FROM submission_facts").fetchall()
 
-    migrations.apply(db)  # m0006
-    assert catch_up(db) == 1
+    migrations.apply(db, stop_before="m0008_sessions_and_tokens")  # m0006 alone
+    assert db.execute("SELECT area FROM submission_facts").fetchall() == [(session(2)["district"],)]
+
+    migrations.apply(db)  # then m0018: every record indexed again, by the Python indexer
+    assert catch_up(db) == 2 and not pending(db)
     areas = dict(db.execute("SELECT submission_id, area FROM submission_facts").fetchall())
     assert areas == {broken["id"]: "\ufffdlikoni", plain["id"]: session(2)["district"]}
-    assert db.execute("SELECT count(*) FROM submission_facts").fetchone()[0] == 2
-    assert (
-        db.execute("SELECT count(*) FROM submission_search WHERE submission_search MATCH 'cut'").fetchone()[0]
-        == 1
-    )
+    hits = db.execute("SELECT count(*) FROM submission_search WHERE submission_search MATCH 'cut'")
+    assert hits.fetchone()[0] == 1
     assert db.execute("SELECT data FROM submissions WHERE id = ?", [broken["id"]]).fetchone()[0] == stored
     db.close()

@@ -34,7 +34,7 @@ def coordinator(client, token_for):
 
 
 def rows_of(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.text)))
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
 
 
 def test_csv_kobo_headers_and_choice_columns(client, sent, coordinator):
@@ -55,7 +55,14 @@ def test_csv_kobo_headers_and_choice_columns(client, sent, coordinator):
 
 
 def test_csv_with_labels_in_a_language(client, sent, coordinator):
-    rows = rows_of(client.get(URL.format("csv") + "?labels=1&lang=fr", headers=coordinator))
+    """Labels mode: cells carry choice labels and headers question labels (same order)."""
+    codes = client.get(URL.format("csv"), headers=coordinator).data.decode("utf-8-sig")
+    labelled = client.get(URL.format("csv") + "?labels=1&lang=fr", headers=coordinator).data.decode(
+        "utf-8-sig"
+    )
+    paths, titles = next(csv.reader(io.StringIO(codes))), next(csv.reader(io.StringIO(labelled)))
+    assert len(paths) == len(titles) and "Quel district ?" in titles
+    rows = [dict(zip(paths, r, strict=True)) for r in list(csv.reader(io.StringIO(labelled)))[1:]]
     row = next(r for r in rows if r["_id"] == sent[1]["id"])
     assert row["session_details/session_type"] == "Groupe de femmes"
     assert row["concerns_raised/concerns"] == "Emploi et moyens de subsistance"
@@ -75,7 +82,7 @@ def test_columns_are_the_union_of_every_version(app, client, token_for, coordina
     new = item(session(1, noise_level=3), version="2")
     assert [r["status"] for r in send(client, token, [old, new])] == ["stored", "stored"]
     response = client.get(URL.format("csv"), headers=coordinator)
-    header = next(csv.reader(io.StringIO(response.text)))
+    header = next(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert "session_details/co_facilitator" in header and "session_details/noise_level" in header
     by_id = {row["_id"]: row for row in rows_of(response)}
     assert by_id[old["id"]]["session_details/co_facilitator"] == "Amina"
@@ -92,14 +99,23 @@ def test_xlsx_has_submissions_repeat_sheets_and_codebook(client, sent, coordinat
     book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
     assert book.sheetnames == ["submissions", "networks", "codebook"]
     main = list(book["submissions"].iter_rows(values_only=True))
-    header, records = main[0], main[1:]
+    records = main[1:]
+    plain = client.get(URL.format("xlsx"), headers=coordinator)
+    header = next(
+        openpyxl.load_workbook(io.BytesIO(plain.data), read_only=True)["submissions"].iter_rows(
+            values_only=True
+        )
+    )
+    assert len(header) == len(main[0]) and "Which district?" in main[0], (
+        "labels mode: question labels as headers"
+    )
     assert len(records) == len(sent)
     ids = {r[0] for r in records}
     col = header.index("networks_resources/networks")
     with_networks = [r for r in records if r[col]]
     assert all(r[col] == 2 for r in with_networks), "the main sheet counts a repeat's entries"
     networks = list(book["networks"].iter_rows(values_only=True))
-    assert networks[0][:3] == ("_parent_id", "_index", "org_name")
+    assert networks[0][:2] == ("_parent_id", "_index") and "org_name" not in networks[0]
     assert {r[0] for r in networks[1:]} <= ids, "every entry joins a submission by _parent_id"
     assert len(networks) - 1 == 2 * len(with_networks)
     assert networks[1][3] in ("Youth group", "Women's group"), "labels, as asked"
@@ -235,7 +251,7 @@ def test_the_cli_exports_offline_and_is_audited(app, client, sent, db, tmp_path)
             "xlsx",
             "-o",
             str(out),
-            "--district",
+            "--area",
             "likoni",
             "--as",
             "coordinator",

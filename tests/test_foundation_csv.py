@@ -30,7 +30,7 @@ def test_csv_export_rows_and_columns(client, auth, token_for, db):
     response = client.get("/api/v1/surveys/community_feedback/submissions.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert len(rows) == 1
     row = rows[0]
     assert row["_id"] == record["id"] and row["_version"] == "1" and row["_submitted_by"] == "facilitator"

@@ -174,11 +174,28 @@ def test_bad_area_or_survey_is_a_clear_4xx(staff, client):
     assert client.get("/heard/nope").status_code == 404
 
 
+def _feedback_link(app, db):
+    """A public link (community_feedback: listening sessions are for facilitators only),
+    with six answers sent through it."""
+    from support_links import record
+
+    link = make_link(app)
+    ingest(db, [record() for _ in range(6)], Origin("link", link_id=link.id))
+    return link
+
+
+def _publish_feedback(client):
+    token = csrf_from(client.get("/coordinate/heard/community_feedback/preview").text)
+    return client.post(
+        "/coordinate/heard/community_feedback/publish", data={"csrf_token": token, "pub-area": ""}
+    )
+
+
 def test_link_page_and_thank_you_link_and_nothing_about_the_visitor(app, staff, client, db):
-    link = make_link(app, survey="listening_session")
+    link = _feedback_link(app, db)
     thanks = client.get(f"/p/{link.token}/thanks").text
     assert "/heard" not in thanks  # nothing published yet
-    _publish(client)
+    _publish_feedback(client)
     client.get("/logout")
     thanks = client.get(f"/p/{link.token}/thanks").text
     assert f"/p/{link.token}/heard" in thanks
@@ -189,14 +206,14 @@ def test_link_page_and_thank_you_link_and_nothing_about_the_visitor(app, staff, 
     after = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("audit_log", "submissions")}
     assert before == after
     assert client.get("/p/no-such-token/heard").status_code == 404
-    arabic = client.get("/heard/listening_session?lang=ar").text
+    arabic = client.get("/heard/community_feedback?lang=ar").text
     assert 'dir="rtl"' in arabic
 
 
-def test_poster_links_to_the_page_once_published(app, staff, client):
-    link = make_link(app, survey="listening_session")
+def test_poster_links_to_the_page_once_published(app, staff, client, db):
+    link = _feedback_link(app, db)
     assert f"{link.token}/heard" not in client.get(f"/coordinate/links/{link.id}").text
-    _publish(client)
+    _publish_feedback(client)
     assert f"{link.token}/heard" in client.get(f"/coordinate/links/{link.id}").text
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import segno
 from conftest import csrf_from, run_cli
 from support_links import form_fields, make_link
+
+from survey_app.links.model import LinkError
 
 
 def create(client, **fields):
@@ -141,3 +144,19 @@ def test_create_link_command_errors_are_clear(tmp_path):
     assert past.returncode != 0 and "in the past" in past.stderr
     helped = run_cli(tmp_path, "create-link", "--help")
     assert helped.returncode == 0 and "--expires" in helped.stdout and "--base-url" in helped.stdout
+
+
+def test_a_facilitator_only_survey_gets_no_public_link(app, client, auth, tmp_path):
+    """The session form is run by facilitators (its definition says so): no public link."""
+    with pytest.raises(LinkError, match="filled in by facilitators"):
+        make_link(app, survey="listening_session")
+    auth.login("coordinator")
+    page = client.get("/coordinate/links")
+    token = csrf_from(page.text)
+    response = client.post(
+        "/coordinate/links", data={"csrf_token": token, "survey": "listening_session", "label": "Youth"}
+    )
+    assert response.status_code == 400 and "filled in by facilitators" in response.text
+    assert run_cli(tmp_path, "init").returncode == 0
+    refused = run_cli(tmp_path, "create-link", "listening_session", "--label", "Youth")
+    assert refused.returncode != 0 and "filled in by facilitators" in refused.stderr

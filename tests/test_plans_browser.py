@@ -8,7 +8,7 @@ import json
 
 from conftest import Auth, browser_login
 from support_coordinators import item, send, session
-from support_links import make_link
+from support_links import ANSWERS, SURVEY, make_link
 from support_offline import counts, fill_listening_session, wait_for_worker, wait_saved, wait_until
 
 from survey_app.db import connect
@@ -77,15 +77,14 @@ def test_facilitator_picks_a_registry_organisation_offline(app, phone, live_serv
 
 def test_public_page_from_the_thank_you_screen_in_arabic_and_swahili(app, browser, live_server, token_for):
     client = app.test_client()
-    items = []
-    for n in range(8):
-        data = session(n, district="likoni", ward="mtongwe", concerns=["jobs", "drugs"])
-        items.append(item(data))
+    # A public link is for a survey filled in by the public (listening sessions are not).
+    answers = dict(ANSWERS, neighbourhood="Likoni", biggest_concerns=["jobs", "drugs"])
+    items = [item(dict(answers), survey=SURVEY) for _ in range(8)]
     send(client, token_for("facilitator"), items)
     db = connect(app.config["DATABASE"])
-    publish(db, "listening_session", None, 5, None)
+    publish(db, SURVEY, None, 5, None)
     db.close()
-    link = make_link(app, survey="listening_session")
+    link = make_link(app, survey=SURVEY)
     for language, direction in (("ar", "rtl"), ("sw", "ltr")):
         context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
         page = context.new_page()

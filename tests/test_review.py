@@ -10,6 +10,7 @@ from support_coordinators import item, send, session
 
 from survey_app.db import connect
 from survey_app.migrate import load_migrations
+from survey_app.review.derived_index import catch_up
 from survey_app.surveys.registry import install_builtins
 from survey_app.sync.ingest import Origin, ingest
 
@@ -212,7 +213,7 @@ def test_keep_decision_leaves_the_answers(client, auth, db, facilitator_token):
 
 
 def test_migration_indexes_records_stored_before_it(tmp_path):
-    """Records already in a database are indexed (facts, networks, search) when m0004 runs."""
+    """Records already in a database are indexed (facts, networks, search) after m0018 runs."""
     db = connect(str(tmp_path / "old.db"))
     migrations = load_migrations()
     migrations.apply(db, stop_before="m0004_review")
@@ -220,13 +221,14 @@ def test_migration_indexes_records_stored_before_it(tmp_path):
     records = [item(session(n)) for n in range(6)] + [item(session(9, women=float("nan")))]
     ingest(db, records, Origin("api"))
     migrations.apply(db)
-    facts = db.execute("SELECT count(*), sum(women) FROM submission_facts").fetchone()
-    assert facts == (7, sum(r["data"]["women"] for r in records[:6]))
+    assert catch_up(db) == 7
+    slot = db.execute("SELECT slot FROM facts_slots WHERE question = 'women'").fetchone()[0]
+    facts = db.execute(f"SELECT count(*), sum(n{slot}) FROM submission_facts").fetchone()
+    assert facts == (7, sum(r["data"]["women"] for r in records[:6])), "NaN is kept, never counted"
     networks = db.execute("SELECT count(*) FROM submission_networks").fetchone()[0]
-    # The NaN record is kept and counted, but its text is not strict JSON, so it is not unpacked.
-    assert networks == sum(len(r["data"].get("networks", [])) for r in records[:6])
+    assert networks == sum(len(r["data"].get("networks", [])) for r in records)
     hits = db.execute("SELECT count(*) FROM submission_search WHERE submission_search MATCH 'market'")
-    assert hits.fetchone()[0] == 6
+    assert hits.fetchone()[0] == 7
     db.close()
 
 
@@ -234,3 +236,39 @@ def test_api_error_for_unknown_record(client, auth):
     auth.login("coordinator")
     assert client.get("/coordinate/submissions/nope").status_code == 404
     assert client.get("/coordinate/submissions/nope/correct").status_code == 404
+
+
+def test_the_landing_page_puts_safeguarding_flags_first_with_labels(client, auth, token_for):
+    flagged = item(session(2, safeguarding_flag="yes"))
+    plain = item(session(4))
+    wrong = item(session(1, ward="bamburi"))  # bamburi is not a ward of the district chosen
+    send(client, token_for("facilitator"), [flagged, plain, wrong])
+    auth.login("coordinator")
+    page = client.get("/coordinate")
+    assert page.status_code == 200
+    html = page.text
+    order = [html.index(f'id="{key}-h"') for key in ("safeguarding", "new", "quarantined", "conflicts")]
+    assert order == sorted(order), "safeguarding flags first, then new records, quarantine, conflicts"
+    flags = html[order[0] : order[1]]
+    assert flagged["id"][:8] in flags and "Community listening session" in flags
+    assert "Kisauni" in flags and "kisauni," not in flags, "area labels, not codes"
+    assert plain["id"][:8] in html[order[1] : order[2]]
+    quarantine = html[order[2] : order[3]]
+    assert wrong["id"][:8] in quarantine and "${district}" not in quarantine
+    assert "Which district?" in quarantine
+    auth.login("facilitator")
+    assert client.get("/coordinate").status_code == 403
+
+
+def test_the_conflict_view_shows_what_differs_first(client, auth, facilitator_token):
+    record = item(session(1, venue="Old hall"))
+    send(client, facilitator_token, [record])
+    send(client, facilitator_token, [dict(record, data=dict(record["data"], venue="New hall"))])
+    auth.login("coordinator")
+    page = client.get(f"/coordinate/submissions/{record['id']}").text
+    conflict = page[page.index('class="conflict"') :]
+    differs = conflict[: conflict.index('class="same-answers"')]
+    assert "What differs: 1" in differs and "Old hall" in differs and "New hall" in differs
+    same = conflict[conflict.index('class="same-answers"') : conflict.index("</details>")]
+    assert "<summary>" in same and "Old hall" not in same, "the ~50 equal answers are folded away"
+    assert "Women&#39;s group" in same

@@ -1,7 +1,9 @@
-"""What the filter form offers for a survey: its versions, areas, types, facilitators.
+"""What the filter form offers for a survey: its versions, areas, types, facilitators, links.
 
-Read from the definitions (choices with their labels in the page's language) and the
-accounts, so the form offers the values that mean something for this survey.
+Read from the definitions (the ``dashboard`` block says which questions are the area
+levels and the group kind; choices come with their labels in the page's language), the
+accounts and the survey's public links (by label and id), so the form offers the values
+that mean something for this survey.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from sqlite_utils import Database
 
 from ..capture.i18n import translate
 from ..exports.columns import survey_questions
-from ..review.filters import REVIEW_STATES, STATE_LABELS, TYPE_QUESTIONS
-from ..surveys.registry import get_definition, list_surveys, list_versions
+from ..review.filters import REVIEW_STATES, STATE_LABELS
+from ..surveys.registry import dashboard_block, get_definition, list_surveys, list_versions
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "sw": "Kiswahili", "ny": "Chichewa"}
 
@@ -33,19 +35,38 @@ def _choices(found: tuple[dict, dict] | None, language: str) -> list[tuple[str, 
 def filter_options(db: Database, survey_id: str, language: str) -> dict[str, Any]:
     """Everything the filter form needs to offer for ``survey_id``."""
     questions = survey_questions(db, survey_id)
-    type_question = next((questions[n] for n in TYPE_QUESTIONS if n in questions), None)
+    block = dashboard_block(db, survey_id)
+    levels = [questions.get(name) for name in block.area]
+    kind = questions.get(block.group_kind) if block.group_kind else None
     # Every account that can send records (a few dozen), not a scan of the records.
     facilitators = [
         (row["username"], row["username"])
         for row in db.query("SELECT username FROM users WHERE active = 1 ORDER BY username")
     ]
+    links = [
+        (str(row["id"]), f"{row['label']} (#{row['id']})")
+        for row in db.query(
+            "SELECT id, label FROM public_links WHERE survey_id = ? ORDER BY label, id", [survey_id]
+        )
+    ]
+
+    def label(found: tuple[dict, dict] | None) -> str:
+        if not found:
+            return ""
+        question, definition = found
+        return translate(question.get("label"), language, definition["default_language"])
+
     return {
         "versions": [(v, v) for v in list_versions(db, survey_id)],
-        "districts": _choices(questions.get("district"), language),
-        "area_is_text": "district" not in questions and "neighbourhood" in questions,
-        "wards": _choices(questions.get("ward"), language),
-        "types": _choices(type_question, language),
+        "area_label": label(levels[0]) if levels else "",
+        "areas": _choices(levels[0], language) if levels and not block.area_is_text else [],
+        "area_is_text": block.area_is_text,
+        "subarea_label": label(levels[1]) if len(levels) > 1 else "",
+        "subareas": _choices(levels[1], language) if len(levels) > 1 else [],
+        "type_label": label(kind),
+        "types": _choices(kind, language),
         "facilitators": facilitators,
+        "links": links,
         "states": [(s, STATE_LABELS[s]) for s in REVIEW_STATES],
     }
 

@@ -60,8 +60,8 @@ def _page(db, filters, after, before) -> tuple[list[dict[str, Any]], bool, bool]
         order = "ASC"
     rows = list(
         db.query(
-            "SELECT f.fid, f.submission_id, f.version, f.received_at, f.session_date, f.area, f.ward,"
-            " f.kind, f.review_state, f.validation, f.has_conflict, f.safeguarding, f.by_link,"
+            "SELECT f.fid, f.submission_id, f.version, f.received_at, f.answer_date, f.area, f.subarea,"
+            " f.kind, f.review_state, f.validation, f.has_conflict, f.safeguarding, f.by_link, f.link_id,"
             " u.username FROM submission_facts f LEFT JOIN users u ON u.id = f.submitted_by"
             f" WHERE {where} ORDER BY f.received_at {order}, f.fid {order} LIMIT ?",
             [*params, PAGE_SIZE + 1],
@@ -121,10 +121,10 @@ def submissions():
 
 
 def _row_labels(options: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Labels for the table's area, ward and type columns, from the filter options."""
+    """Labels for the table's area, sub-area and type columns, from the filter options."""
     return {
-        "area": dict(options["districts"]),
-        "ward": dict(options["wards"]),
+        "area": dict(options["areas"]),
+        "subarea": dict(options["subareas"]),
         "kind": dict(options["types"]),
     }
 

@@ -1,10 +1,17 @@
 """The numbers behind the dashboard, for one survey and the current filters.
 
-Everything is counted in SQL over ``submission_facts`` (migration m0004): a narrow row per
-record with its counts, scores, area, type and concerns already extracted, so no answer
-JSON is parsed here. One scan groups the records by month, area and type (a thousand
-groups or so) and Python rolls those up into every total, series and table; one more
-query reads ``submission_networks``. At 100,000 records that is two passes, not ten.
+Everything is counted in SQL over ``submission_facts`` (migration m0018): a narrow row per
+record with the roles its definition's ``dashboard`` block names (date, areas, group
+kind, people counts and scores in number slots, concerns, safeguarding) already read
+out, so no answer JSON is parsed here. One scan groups the records by month, area,
+kind and review state (a thousand groups or so) and Python rolls those up into every
+total, series and table; one more query reads ``submission_networks``. Which question
+a figure comes from, and its label in the chosen language, comes from the block and
+the definition: nothing here names a question.
+
+By default only accepted records are counted (valid, and not rejected); ``include=all``
+counts every record, and the totals always say how many were left out.
+
 The same dict is the JSON of ``GET /api/v1/surveys/<id>/summary`` and the source of
 every chart and table on the page.
 """
@@ -19,17 +26,13 @@ from sqlite_utils import Database
 
 from ..capture.i18n import translate
 from ..exports.columns import survey_questions
+from ..review.derived_index import number_columns, pending_count
 from ..review.filters import REVIEW_STATES, Filters
+from ..surveys.registry import dashboard_block
+from .questions import question_summaries
 
-PEOPLE = ("women", "men", "undisclosed")
-COUNTS = ("people", "women", "men", "undisclosed", "youth")
-SCORES = (
-    ("trust_local_gov", "trust_local_gov"),
-    ("trust_police", "trust_police"),
-    ("feel_safe", "feel_safe"),
-    ("trust_city_act", "trust_city"),
-)
 FLAGS = ("safeguarding_flags", "quarantined", "conflicts", "from_public_links")
+INCLUDE = ("accepted", "all")
 
 
 def _number(value: Any) -> int | float:
@@ -39,33 +42,40 @@ def _number(value: Any) -> int | float:
 
 
 class Labels:
-    """Translated labels of a survey's choices, by question name (all versions)."""
+    """Translated labels of a survey's questions and choices, by name (all versions)."""
 
     def __init__(self, db: Database, survey_id: str, language: str):
         self.questions = survey_questions(db, survey_id)
         self.language = language
 
-    def choices(self, question: str) -> list[str]:
-        found = self.questions.get(question)
+    def choices(self, question: str | None) -> list[str]:
+        found = self.questions.get(question) if question else None
         if not found:
             return []
         q, definition = found
-        names = [c["name"] for c in definition["choice_lists"].get(q.get("choices"), [])]
+        names = [c["name"] for c in definition["choice_lists"].get(q.get("choices"), []) if "name" in c]
         return names + (["other"] if q.get("or_other") and "other" not in names else [])
 
-    def choice(self, question: str, name: Any) -> str:
+    def choice(self, question: str | None, name: Any) -> str:
         if name is None:
             return "(not answered)"
-        found = self.questions.get(question)
+        found = self.questions.get(question) if question else None
         if found:
             q, definition = found
             for choice in definition["choice_lists"].get(q.get("choices"), []):
-                if choice["name"] == name:
+                if choice.get("name") == name:
                     return translate(choice.get("label"), self.language, definition["default_language"])
         return "Other" if name == "other" else str(name)
 
-    def has(self, name: str) -> bool:
-        return name in self.questions
+    def question(self, name: str | None) -> str:
+        found = self.questions.get(name) if name else None
+        if not found:
+            return name or ""
+        q, definition = found
+        return translate(q.get("label"), self.language, definition["default_language"]) or name
+
+    def has(self, name: str | None) -> bool:
+        return bool(name) and name in self.questions
 
 
 GROUP_KEYS = (
@@ -93,52 +103,52 @@ def _concern_columns(db: Database, names: list[str]) -> tuple[list[str], list[st
     return columns, params
 
 
-# A count or score the phone cannot have sent (Infinity, a number of hundreds of digits,
-# stored by SQLite as an infinite REAL) is left out of sums, as a blank answer is: one
-# such record would otherwise turn every total into Infinity or, with its opposite, NULL.
-PLAUSIBLE = 2**53 - 1
+def summarise(
+    db: Database,
+    filters: Filters,
+    language: str,
+    include: str = "accepted",
+    by: str | None = None,
+    questions: bool | None = None,
+) -> dict[str, Any]:
+    """Every number the dashboard shows, as plain JSON-ready data.
 
-
-def _plausible(column: str) -> str:
-    return f"CASE WHEN abs(f.{column}) <= {PLAUSIBLE} THEN f.{column} END"
-
-
-def _group_sql(where: str, concern_columns: list[str]) -> str:
-    # Grouped in the order of the facts_dashboard index, so SQLite streams the groups
-    # straight off that index (no sort, no table reads).
-    columns = [
+    ``questions``: also summarise every question one by one (the default for a survey
+    whose definition has no dashboard block); ``by``: break those down by ``month`` or by
+    a select question.
+    """
+    where, params = filters.where("f")
+    block = dashboard_block(db, filters.survey_id)
+    labels = Labels(db, filters.survey_id, language)
+    slots = number_columns(db, filters.survey_id)
+    parts = [n for n in block.parts if n in slots]
+    among = [n for n in block.among if n in slots]
+    scores = [n for n in block.scores if n in slots]
+    counts = (["people"] if parts else []) + parts + among
+    column = {"people": "f.people", **{n: f"f.{slots[n]}" for n in parts + among + scores}}
+    concern_names = labels.choices(block.concerns)
+    concern_columns, concern_params = _concern_columns(db, concern_names)
+    width = len(GROUP_KEYS)
+    sql_columns = [
         *(f"f.{key}" for key in GROUP_KEYS),
         "count(*)",
-        *(f"total({_plausible(c)})" for c in COUNTS),
-        *(f"total({_plausible(col)}), count({_plausible(col)})" for _, col in SCORES),
+        *(f"total({column[c]})" for c in counts),
+        *(f"total({column[s]}), count({column[s]})" for s in scores),
         *concern_columns,
     ]
-    keys = ", ".join(f"f.{key}" for key in GROUP_KEYS)
-    return f"SELECT {', '.join(columns)} FROM submission_facts f WHERE {where} GROUP BY {keys}"
-
-
-def summarise(db: Database, filters: Filters, language: str) -> dict[str, Any]:
-    """Every number the dashboard shows, as plain JSON-ready data."""
-    where, params = filters.where("f")
-    labels = Labels(db, filters.survey_id, language)
-    area_q = "district" if labels.has("district") else "neighbourhood"
-    type_q = "session_type" if labels.has("session_type") else "member_group"
-    concern_q = "concerns" if labels.has("concerns") else "biggest_concerns"
-    concern_names = labels.choices(concern_q)
-
-    concern_columns, concern_params = _concern_columns(db, concern_names)
-    sql = _group_sql(where, concern_columns)
-    width = len(GROUP_KEYS)
-    measures = ["records", *COUNTS] + [f"{n}_{p}" for n, _ in SCORES for p in ("sum", "n")] + list(FLAGS)
-    summed = width + 6 + 2 * len(SCORES)
-    # Sums per month, area, type and overall, as vectors in the order of ``measures``
-    # (a few thousand groups come back; adding vectors keeps the roll-up cheap).
+    sql = (
+        f"SELECT {', '.join(sql_columns)} FROM submission_facts f WHERE {where}"
+        f" GROUP BY {', '.join(f'f.{k}' for k in GROUP_KEYS)}"
+    )
+    measures = ["records", *counts, *(f"{s}_{p}" for s in scores for p in ("sum", "n")), *FLAGS]
+    summed = width + 1 + len(counts) + 2 * len(scores)
     months: dict[str, list] = {}
     areas: dict[Any, list] = {}
     kinds: dict[Any, list] = {}
     area_concerns: dict[Any, list] = {}
     states: dict[str, float] = defaultdict(float)
     totals: list = [0] * len(measures)
+    matched = quarantined = left_out = 0
 
     def add(target: dict, key: Any, vector: list | tuple) -> None:
         current = target.get(key)
@@ -147,6 +157,13 @@ def summarise(db: Database, filters: Filters, language: str) -> dict[str, Any]:
     for row in db.execute(sql, concern_params + params):
         month, area, kind, state, validation, by_link, safeguarding, conflict = row[:width]
         records = row[width]
+        matched += records
+        states[state] += records
+        if validation == "quarantined":
+            quarantined += records
+        if include != "all" and (validation != "valid" or state == "rejected"):
+            left_out += records
+            continue
         vector = [
             *row[width:summed],
             records if safeguarding else 0,
@@ -154,7 +171,6 @@ def summarise(db: Database, filters: Filters, language: str) -> dict[str, Any]:
             records if conflict else 0,
             records if by_link else 0,
         ]
-        states[state] += records
         totals = list(map(add_, totals, vector))
         add(months, month or "unknown", vector)
         add(areas, area, vector)
@@ -164,7 +180,6 @@ def summarise(db: Database, filters: Filters, language: str) -> dict[str, Any]:
     def named(vector: list) -> dict[str, float]:
         return dict(zip(measures, vector, strict=True))
 
-    totals_named = named(totals)
     by_concern: dict[str, float] = defaultdict(float)
     by_area_concern: dict[tuple, float] = {}
     for area, vector in area_concerns.items():
@@ -175,38 +190,42 @@ def summarise(db: Database, filters: Filters, language: str) -> dict[str, Any]:
     months = {k: named(v) for k, v in months.items()}
     areas = {k: named(v) for k, v in areas.items()}
     kinds = {k: named(v) for k, v in kinds.items()}
-    totals = totals_named
+    total = named(totals)
 
-    summary_totals = {name: _number(totals[name]) for name in ("records", *COUNTS, *FLAGS)}
-    summary_totals["by_state"] = {s: _number(states[s]) for s in REVIEW_STATES}
-    over_time, scores = [], []
+    summary_totals: dict[str, Any] = {name: _number(total[name]) for name in ("records", *counts, *FLAGS)}
+    summary_totals.update(
+        quarantined=_number(quarantined),
+        matched=_number(matched),
+        not_counted=_number(left_out),
+        by_state={s: _number(states[s]) for s in REVIEW_STATES},
+    )
+    over_time, score_rows = [], []
     for month in sorted(months):
         m = months[month]
-        over_time.append({"month": month, **{k: _number(m[k]) for k in ("records", *COUNTS)}})
+        over_time.append({"month": month, **{k: _number(m[k]) for k in ("records", *counts)}})
         entry: dict[str, Any] = {"month": month}
-        for name, _ in SCORES:
+        for name in scores:
             if m[f"{name}_n"]:
                 entry[name] = round(m[f"{name}_sum"] / m[f"{name}_n"], 2)
                 entry[f"{name}_responses"] = int(m[f"{name}_n"])
         if len(entry) > 1:
-            scores.append(entry)
+            score_rows.append(entry)
+    area_q = block.area[0] if block.area else None
 
-    def grouped(groups: dict, question: str, key: str) -> list[dict[str, Any]]:
+    def grouped(groups: dict, question: str | None, key: str) -> list[dict[str, Any]]:
         ordered = sorted(groups.items(), key=lambda item: (-item[1]["records"], str(item[0])))
         return [
             {
                 key: name,
                 "label": labels.choice(question, name),
                 "records": _number(g["records"]),
-                "people": _number(g["people"]),
-                "women": _number(g["women"]),
-                "youth": _number(g["youth"]),
+                **{c: _number(g[c]) for c in counts},
             }
             for name, g in ordered
         ]
 
     concerns = [
-        {"concern": c, "label": labels.choice(concern_q, c), "records": _number(n)}
+        {"concern": c, "label": labels.choice(block.concerns, c), "records": _number(n)}
         for c, n in sorted(by_concern.items(), key=lambda item: (-item[1], item[0]))
     ]
     concerns_by_area = [
@@ -214,45 +233,77 @@ def summarise(db: Database, filters: Filters, language: str) -> dict[str, Any]:
             "area": a,
             "area_label": labels.choice(area_q, a),
             "concern": c,
-            "label": labels.choice(concern_q, c),
+            "label": labels.choice(block.concerns, c),
             "records": _number(n),
         }
         for (a, c), n in sorted(by_area_concern.items(), key=lambda item: (str(item[0][0]), -item[1]))
     ]
-    return {
+    summary: dict[str, Any] = {
         "ok": True,
         "survey": filters.survey_id,
         "filters": filters.describe(),
         "language": language,
-        "unit": "sessions" if labels.has("session_date") else "responses",
+        "include": include,
+        "unit": block.unit,
+        "indexing": {"pending": pending_count(db)},
+        "roles": _roles(block, labels, counts, scores),
         "totals": summary_totals,
         "over_time": over_time,
-        "by_area": grouped(areas, area_q, "area"),
-        "by_type": grouped(kinds, type_q, "type"),
+        "by_area": grouped(areas, area_q, "area") if block.area else [],
+        "by_type": grouped(kinds, block.group_kind, "type") if block.group_kind else [],
         "concerns": concerns,
-        "concerns_by_area": concerns_by_area,
-        "scores_over_time": scores,
-        "networks": _networks(db, filters, labels, area_q),
+        "concerns_by_area": concerns_by_area if block.area else [],
+        "scores_over_time": score_rows,
+        "networks": _networks(db, filters, labels, block, area_q, include),
+    }
+    if questions if questions is not None else not block.present:
+        summary["questions"] = question_summaries(db, filters, labels, include, by)
+        summary["by"] = by
+    return summary
+
+
+def _roles(block, labels: Labels, counts: list[str], scores: list[str]) -> dict[str, Any]:
+    """Which question each figure comes from, with its label in the chosen language."""
+
+    def one(name: str | None) -> dict[str, str] | None:
+        return {"question": name, "label": labels.question(name)} if name else None
+
+    return {
+        "date": one(block.date),
+        "area": [one(n) for n in block.area],
+        "group_kind": one(block.group_kind),
+        "people": [one(n) for n in counts if n != "people"],
+        "parts": list(block.parts),
+        "among": list(block.among),
+        "scores": [one(n) for n in scores],
+        "concerns": one(block.concerns),
+        "safeguarding": one(block.safeguarding),
+        "networks": one(block.networks.get("repeat")) if block.networks else None,
     }
 
 
-def _networks(db: Database, filters: Filters, labels: Labels, area_q: str) -> dict[str, Any]:
+def _networks(
+    db: Database, filters: Filters, labels: Labels, block, area_q: str | None, include: str
+) -> dict[str, Any]:
     """The organisations and networks named: by type, by area, the most mentioned.
 
-    With no filter but the survey, ``submission_networks`` answers alone from its
-    covering index; otherwise it is read in that same order, keeping the entries whose
-    record is among the filtered ones (a set built once, cheaper than a join per entry).
+    With no filter but the survey (and every record counted), ``submission_networks``
+    answers alone from its covering index; otherwise it keeps the entries whose record
+    is among the filtered ones (a set built once, cheaper than a join per entry).
     """
-    if filters.only_survey():
+    type_q = block.networks.get("type") if block.networks else None
+    if filters.only_survey() and include == "all":
         sql = (
-            "SELECT n.area, n.org_type, n.could_partner, n.org_key, count(*)"
+            "SELECT n.area, n.kind, n.partner, n.name_key, count(*)"
             " FROM submission_networks n WHERE n.survey_id = ? GROUP BY 1, 2, 3, 4"
         )
         params: list[Any] = [filters.survey_id]
     else:
         where, params = filters.where("f")
+        if include != "all":
+            where += " AND f.validation = 'valid' AND f.review_state != 'rejected'"
         sql = (
-            "SELECT n.area, n.org_type, n.could_partner, n.org_key, count(*)"
+            "SELECT n.area, n.kind, n.partner, n.name_key, count(*)"
             " FROM submission_networks n WHERE n.survey_id = ?"
             f" AND n.fid IN (SELECT f.fid FROM submission_facts f WHERE {where}) GROUP BY 1, 2, 3, 4"
         )
@@ -263,20 +314,20 @@ def _networks(db: Database, filters: Filters, labels: Labels, area_q: str) -> di
     mentions = partners = 0
     for area, kind, partner, name, count in db.execute(sql, params):
         entry = by_type.setdefault(
-            kind, {"type": kind, "label": labels.choice("org_type", kind), "mentions": 0, "could_partner": 0}
+            kind, {"type": kind, "label": labels.choice(type_q, kind), "mentions": 0, "partners": 0}
         )
         entry["mentions"] += count
         by_area[area] += count
         mentions += count
         if name:
             names[name] += count
-        if partner == "yes":
-            entry["could_partner"] += count
+        if partner:
+            entry["partners"] += count
             partners += count
     top = sorted(names.items(), key=lambda item: (-item[1], item[0]))[:15]
     return {
         "mentions": mentions,
-        "could_partner": partners,
+        "partners": partners,
         "by_type": sorted(by_type.values(), key=lambda e: (-e["mentions"], str(e["type"]))),
         "by_area": [
             {"area": a, "label": labels.choice(area_q, a), "mentions": n}

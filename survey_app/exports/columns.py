@@ -34,6 +34,9 @@ META_COLUMNS = [
     "_validation",
     "_review_state",
     "_has_conflict",
+    "_started",
+    "_finished",
+    "_link",
 ]
 SKIP_TYPES = {"group", "note", "osm"}
 
@@ -49,6 +52,7 @@ class Column:
     part: str | None = None
     qtype: str = ""
     labels: dict[str, Any] = field(default_factory=dict)  # choice name -> translated label
+    title: Any = None  # the question's translated label (headers in labels mode)
 
 
 @dataclass
@@ -82,13 +86,15 @@ def columns_for(questions: list[dict], definition: dict, path: str = "") -> list
             continue
         # A name used in several groups is already scoped by its path (group/name).
         header = path + question["label_name"] if "label_name" in question else path + name
+        first = len(columns)
         if kind == "repeat":
             columns.append(Column(header, name, "json", qtype=kind))
         elif kind == "select_multiple":
             labels = _choice_labels(question, definition)
             columns.append(Column(header, name, "multi", qtype=kind, labels=labels))
             columns += [
-                Column(f"{header}/{choice}", name, "choice", choice=choice, qtype=kind) for choice in labels
+                Column(f"{header}/{choice}", name, "choice", choice=choice, qtype=kind, labels=labels)
+                for choice in labels
             ]
         elif kind == "geopoint":
             columns.append(Column(header, name, "geopoint", qtype=kind))
@@ -104,7 +110,30 @@ def columns_for(questions: list[dict], definition: dict, path: str = "") -> list
             columns.append(Column(header, name, "value", qtype=kind))
         if question.get("or_other"):
             columns.append(Column(f"{header}_other", name + "_other", "value", qtype="text"))
+        for column in columns[first:]:
+            column.title = question.get("label")
     return columns
+
+
+def label_headers(columns: list[Column], language: str, default_language: str = "en") -> list[str]:
+    """Headers in labels mode: the question's label in ``language`` (choice columns add
+    the choice's label, location parts their part), each header once."""
+    headers: list[str] = []
+    seen: set[str] = set()
+    for c in columns:
+        title = _label({"q": c.title}, "q", language, default_language) if c.title else c.name
+        if c.kind == "choice":
+            title = f"{title}: {_label(c.labels, c.choice, language, default_language)}"
+        elif c.part:
+            title = f"{title} ({c.part})"
+        elif c.name.endswith("_other") and c.qtype == "text":
+            title = f"{title} (other)"
+        title = str(title)
+        if title in seen:
+            title = f"{title} [{c.header}]"
+        seen.add(title)
+        headers.append(title)
+    return headers
 
 
 def _definitions(db: Database, survey_id: str) -> list[dict]:

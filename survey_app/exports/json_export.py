@@ -18,25 +18,37 @@ from sqlite_utils import Database
 from ..review.filters import Filters
 from .columns import META_COLUMNS, row_builder, survey_columns
 from .csv_export import CHUNK_BYTES, load_answers
+from .deidentify import Deidentifier
 from .rows import matching_rows, meta_cells
 
 
-def record_json(survey_id: str, row: tuple[Any, ...]) -> str:
-    """One record as a JSON object: metadata, then ``data`` as stored."""
+def record_json(survey_id: str, row: tuple[Any, ...], deid: Deidentifier | None = None) -> str:
+    """One record as a JSON object: metadata, then ``data`` as stored (or de-identified)."""
+    meta = meta_cells(row)
+    if deid:
+        meta = deid.meta(meta)
+    named = dict(zip(META_COLUMNS, meta, strict=True))
     head = json.dumps(
         {
-            "id": row[0],
+            "id": named["_id"],
             "survey": survey_id,
             "version": row[1],
-            "submitted_by": meta_cells(row)[2] or None,
+            "submitted_by": named["_submitted_by"] or None,
             "source": row[3],
-            "received_at": row[4],
+            "received_at": named["_received_at"],
+            "started": named["_started"] or None,
+            "finished": named["_finished"] or None,
+            "link": named["_link"] or None,
             "validation": row[5],
             "review_state": row[6],
             "has_conflict": bool(row[9]),
         },
         ensure_ascii=False,
     )
+    if deid:
+        return (
+            head[:-1] + ',"data":' + json.dumps(deid.answers(load_answers(row[2])), ensure_ascii=False) + "}"
+        )
     if row[11]:
         return head[:-1] + ',"data":' + row[2] + "}"
     # Stored as sent but not strict JSON (e.g. NaN): keep the text rather than lose it.
@@ -55,23 +67,23 @@ def _chunked(parts: Iterator[str]) -> Iterator[str]:
     yield "".join(pending)
 
 
-def json_chunks(db: Database, filters: Filters) -> Iterator[str]:
+def json_chunks(db: Database, filters: Filters, deid: Deidentifier | None = None) -> Iterator[str]:
     """A JSON array of records."""
 
     def parts() -> Iterator[str]:
         yield "["
         separator = "\n"
         for row in matching_rows(db, filters):
-            yield separator + record_json(filters.survey_id, row)
+            yield separator + record_json(filters.survey_id, row, deid)
             separator = ",\n"
         yield "\n]\n"
 
     return _chunked(parts())
 
 
-def ndjson_chunks(db: Database, filters: Filters) -> Iterator[str]:
+def ndjson_chunks(db: Database, filters: Filters, deid: Deidentifier | None = None) -> Iterator[str]:
     """One record per line."""
-    return _chunked(record_json(filters.survey_id, row) + "\n" for row in matching_rows(db, filters))
+    return _chunked(record_json(filters.survey_id, row, deid) + "\n" for row in matching_rows(db, filters))
 
 
 def geometry(value: Any) -> dict | None:

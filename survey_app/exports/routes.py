@@ -1,8 +1,10 @@
 """Export downloads for coordinators, in every format; each is written to the audit log.
 
-``GET /api/v1/surveys/<id>/submissions.<csv|xlsx|json|ndjson|geojson>`` takes the same
-filters as the submissions page and the summary (see ``review.filters``), plus
-``labels=1`` and ``lang=`` for choice labels in CSV and XLSX. The body is streamed from
+``GET /api/v1/surveys/<id>/submissions.<csv|xlsx|json|ndjson|geojson|sav|dta|zip>`` takes
+the same filters as the submissions page and the summary (see ``review.filters``), plus
+``labels=1`` and ``lang=`` for labels (CSV, XLSX, zip, SPSS, Stata), and ``deidentify=1``
+with ``keep=`` (see ``exports/deidentify.py``). ``zip`` is CSV with each repeat group in
+its own file. The body is streamed from
 the export's own read snapshot, so memory stays flat however many records there are.
 """
 
@@ -19,7 +21,7 @@ from .service import audit_export, filename, prepare
 bp = Blueprint("exports", __name__, url_prefix="/api/v1")
 
 
-@bp.get("/surveys/<survey_id>/submissions.<any(csv, xlsx, json, ndjson, geojson):fmt>")
+@bp.get("/surveys/<survey_id>/submissions.<any(csv, xlsx, json, ndjson, geojson, sav, dta, zip):fmt>")
 @access(*STAFF)
 def submissions_export(survey_id: str, fmt: str):
     """The filtered submissions of a survey (all versions) as a streamed download."""

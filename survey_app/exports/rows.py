@@ -8,6 +8,7 @@ written to the audit log and the rows streamed afterwards come from the same mom
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,7 @@ ROW_FIELDS = (
     "has_conflict",
     "meta",
     "valid_json",
+    "link_label",
 )
 FIELD = {name: index for index, name in enumerate(ROW_FIELDS)}
 
@@ -43,9 +45,9 @@ def matching_rows(db: Database, filters: Filters) -> Iterator[tuple[Any, ...]]:
     where, params = filters.where("f")
     cursor = db.conn.execute(
         "SELECT s.id, s.version, s.data, s.source, s.received_at, s.validation, s.review_state,"
-        " s.link_id, u.username, s.has_conflict, s.meta, json_valid(s.data)"
+        " s.link_id, u.username, s.has_conflict, s.meta, json_valid(s.data), pl.label"
         " FROM submission_facts f JOIN submissions s ON s.id = f.submission_id"
-        " LEFT JOIN users u ON u.id = s.submitted_by"
+        " LEFT JOIN users u ON u.id = s.submitted_by LEFT JOIN public_links pl ON pl.id = s.link_id"
         f" WHERE {where} ORDER BY f.received_at, f.fid",
         params,
     )
@@ -58,7 +60,17 @@ def matching_rows(db: Database, filters: Filters) -> Iterator[tuple[Any, ...]]:
 
 
 def meta_cells(row: tuple[Any, ...]) -> list[Any]:
-    """The ``columns.META_COLUMNS`` cells of one row."""
+    """The ``columns.META_COLUMNS`` cells of one row.
+
+    ``_started`` and ``_finished`` come from the phone's ``meta`` (``started_at``,
+    ``finalized_at``), read defensively: stored meta may be anything. ``_link`` names the
+    public link a record came through, by label and id, so answers from different links
+    can be told apart.
+    """
+    meta = _meta(row[10])
+    link = ""
+    if row[7] is not None:
+        link = f"{row[12]} (#{row[7]})" if row[12] else f"#{row[7]}"
     return [
         row[0],
         row[1],
@@ -68,7 +80,30 @@ def meta_cells(row: tuple[Any, ...]) -> list[Any]:
         row[5],
         row[6],
         row[9],
+        _text(meta.get("started_at")),
+        _text(meta.get("finalized_at")),
+        link,
     ]
+
+
+def device_id(row: tuple[Any, ...]) -> str:
+    return _text(_meta(row[10]).get("device_id"))
+
+
+def _meta(text: Any) -> dict:
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        meta = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 class Snapshot:

@@ -21,31 +21,48 @@ from ..errors import BadRequest, NotFound
 from ..review.derived_index import catch_up
 from ..review.filters import Filters, parse_filters
 from ..surveys.registry import current_version, get_definition
+from .columns import survey_questions
 from .csv_export import csv_chunks
+from .deidentify import Deidentifier, read_keep
 from .json_export import geojson_chunks, json_chunks, ndjson_chunks
 from .rows import Snapshot, count_matching
+from .stats_export import write_stats
 from .xlsx_export import EXCEL_MAX_ROWS, XLSX_MIME, write_xlsx
+from .zip_export import ZIP_MIME, write_zip
 
-OPTION_NAMES = ("lang", "labels")
+OPTION_NAMES = ("lang", "labels", "deidentify", "keep")
 TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
 class Format:
     name: str
     mimetype: str
-    chunks: Callable[..., Iterator[str]] | None  # None: written to a file (XLSX)
+    chunks: Callable[..., Iterator[str]] | None  # None: written to a file by ``writer``
     labels: bool = False  # whether choice labels may replace codes
+    writer: Callable[..., object] | None = None  # (db, filters, path, language, deid)
+    deidentify: bool = True  # whether a de-identified export can be made
     binary: bool = False  # chunks are bytes, and take the attachments folder (media zip)
+
+
+def _stats(kind: str) -> Callable[..., object]:
+    def write(db, filters, path, language, deid):
+        return write_stats(db, filters, path, kind, language, deid)
+
+    return write
 
 
 FORMATS: dict[str, Format] = {
     "csv": Format("csv", "text/csv; charset=utf-8", csv_chunks, labels=True),
-    "xlsx": Format("xlsx", XLSX_MIME, None, labels=True),
+    "xlsx": Format("xlsx", XLSX_MIME, None, labels=True, writer=write_xlsx),
     "json": Format("json", "application/json", json_chunks),
     "ndjson": Format("ndjson", "application/x-ndjson", ndjson_chunks),
-    "geojson": Format("geojson", "application/geo+json", geojson_chunks),
-    "media": Format("media", "application/zip", media_chunks, binary=True),
+    "geojson": Format("geojson", "application/geo+json", geojson_chunks, deidentify=False),
+    "sav": Format("sav", "application/x-spss-sav", None, labels=True, writer=_stats("sav")),
+    "dta": Format("dta", "application/x-stata-dta", None, labels=True, writer=_stats("dta")),
+    "zip": Format("zip", ZIP_MIME, None, labels=True, writer=write_zip),
+    "media": Format("media", "application/zip", media_chunks, binary=True, deidentify=False),
 }
 
 
@@ -58,6 +75,7 @@ class Export:
     language: str | None
     count: int
     snapshot: Snapshot
+    deid: Deidentifier | None = None
     files_root: Path | None = None
 
     def close(self) -> None:
@@ -67,13 +85,15 @@ class Export:
         """The file's bytes, in pieces; closes the snapshot when done (or abandoned)."""
         try:
             if self.fmt.chunks is None:
-                yield from self._xlsx_bytes()
+                yield from self._file_bytes()
                 return
             if self.fmt.binary:
                 yield from self.fmt.chunks(self.snapshot.db, self.filters, self.files_root)
                 return
             if self.fmt.labels:
-                parts = self.fmt.chunks(self.snapshot.db, self.filters, self.language)
+                parts = self.fmt.chunks(self.snapshot.db, self.filters, self.language, self.deid)
+            elif self.fmt.deidentify:
+                parts = self.fmt.chunks(self.snapshot.db, self.filters, self.deid)
             else:
                 parts = self.fmt.chunks(self.snapshot.db, self.filters)
             for part in parts:
@@ -81,11 +101,11 @@ class Export:
         finally:
             self.close()
 
-    def _xlsx_bytes(self) -> Iterator[bytes]:
-        handle, path = tempfile.mkstemp(prefix="survey-export-", suffix=".xlsx")
+    def _file_bytes(self) -> Iterator[bytes]:
+        handle, path = tempfile.mkstemp(prefix="survey-export-", suffix="." + self.fmt.name)
         os.close(handle)
         try:
-            write_xlsx(self.snapshot.db, self.filters, path, self.language)
+            self.fmt.writer(self.snapshot.db, self.filters, path, self.language, self.deid)
             with open(path, "rb") as stream:
                 os.unlink(path)  # the open file stays readable; nothing is left behind
                 while block := stream.read(256 * 1024):
@@ -104,7 +124,7 @@ def read_options(fmt: Format, definition: dict, args: Mapping[str, str]) -> str 
             f"This survey has no language {lang!r}.", {"lang": [f"one of {', '.join(languages)}"]}
         )
     labels = (args.get("labels") or "").strip().lower()
-    if labels and labels not in TRUE | {"0", "false", "no", "off"}:
+    if labels and labels not in TRUE | FALSE:
         raise BadRequest("labels must be 1 or 0.", {"labels": ["1 or 0"]})
     if labels in TRUE:
         if not fmt.labels:
@@ -130,6 +150,7 @@ def prepare(
         raise BadRequest(f"Unknown format {fmt_name!r}.", {"format": list(FORMATS)})
     filters = parse_filters(db, survey_id, args, allowed_extra=OPTION_NAMES)
     language = read_options(fmt, get_definition(db, survey_id), args)
+    deid = read_deidentify(db, fmt, survey_id, args)
     catch_up(db)  # records synced since the last read: indexed before the snapshot starts
     snapshot = Snapshot(database, timeout_ms)
     try:
@@ -143,7 +164,27 @@ def prepare(
             f"{count} records do not fit in one XLSX sheet; narrow the filters or export CSV.",
             {"format": ["too many rows for XLSX"]},
         )
-    return Export(fmt, filters, language, count, snapshot, files_root)
+    return Export(fmt, filters, language, count, snapshot, deid, files_root)
+
+
+def read_deidentify(
+    db: Database, fmt: Format, survey_id: str, args: Mapping[str, str]
+) -> Deidentifier | None:
+    """``deidentify=1`` (and ``keep=`` free-text questions to keep), checked."""
+    flag = (args.get("deidentify") or "").strip().lower()
+    if flag and flag not in TRUE | FALSE:
+        raise BadRequest("deidentify must be 1 or 0.", {"deidentify": ["1 or 0"]})
+    keep = read_keep(args)
+    if flag not in TRUE:
+        if keep:
+            raise BadRequest("keep goes with deidentify=1.", {"keep": ["only with deidentify=1"]})
+        return None
+    if not fmt.deidentify:
+        raise BadRequest(
+            f"{fmt.name} exports cannot be de-identified (locations, or the files themselves).",
+            {"deidentify": ["not for this format"]},
+        )
+    return Deidentifier(survey_questions(db, survey_id), keep)
 
 
 def audit_export(db: Database, actor_id: int | None, export: Export, via: str, **extra) -> None:
@@ -158,6 +199,8 @@ def audit_export(db: Database, actor_id: int | None, export: Export, via: str, *
             records=export.count,
             filters=export.filters.describe(),
             labels=export.language,
+            deidentified=export.deid is not None,
+            kept_text=sorted(export.deid.keep) if export.deid else None,
             via=via,
             **extra,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import xlsxwriter
@@ -20,9 +21,13 @@ from sqlite_utils import Database
 from ..review.filters import Filters
 from ..surveys.registry import get_definition
 from .codebook import codebook
-from .columns import META_COLUMNS, repeat_scopes, row_builder, survey_columns
+from .columns import META_COLUMNS, label_headers, repeat_scopes, row_builder, survey_columns
 from .csv_export import load_answers
+from .deidentify import Deidentifier
 from .rows import matching_rows, meta_cells
+
+DATE_TYPES = {"date", "datetime", "today", "start", "end"}
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROWS = 1_048_576
@@ -45,12 +50,18 @@ def _header(sheet, cells: list[str], bold) -> None:
         sheet.write_string(0, col, str(value), bold)
 
 
-def _write(sheet, row: int, cells: list[Any]) -> None:
+def _write(sheet, row: int, cells: list[Any], dates: set[int] = frozenset(), formats: tuple = ()) -> None:
+    """Write one row: text as text (never a formula), numbers as numbers, and the cells of
+    date questions as real Excel dates (a text that is not an ISO date stays text)."""
     for col, value in enumerate(cells):
         if value == "":
             continue
         if isinstance(value, str):
-            sheet.write_string(row, col, value)
+            when = _as_date(value) if col in dates else None
+            if when is not None:
+                sheet.write_datetime(row, col, when, formats[0] if len(value) <= 10 else formats[1])
+            else:
+                sheet.write_string(row, col, value)
         elif isinstance(value, bool):
             sheet.write_boolean(row, col, value)
         elif isinstance(value, int | float) and _fits(value):
@@ -66,14 +77,34 @@ def _fits(number: int | float) -> bool:
     return math.isfinite(number)
 
 
-def write_xlsx(db: Database, filters: Filters, path: str, language: str | None = None) -> int:
+def _as_date(value: str) -> datetime | None:
+    """An ISO date or date-time answer as a naive datetime (Excel has no time zones)."""
+    if not ISO_DATE.match(value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def write_xlsx(
+    db: Database, filters: Filters, path: str, language: str | None = None, deid: Deidentifier | None = None
+) -> int:
     """Write the workbook to ``path``; return how many records it holds."""
     survey_id = filters.survey_id
     definition = get_definition(db, survey_id) or {}
     default = definition.get("default_language", "en")
     columns = survey_columns(db, survey_id)
+    if deid:
+        columns = deid.columns(columns)
     build = row_builder(columns, language=language, default_language=default)
     repeats = repeat_scopes(db, survey_id)
+    if deid:
+        for scope in repeats:
+            scope.columns = deid.columns(scope.columns)
     repeat_names = {r.name for r in repeats}
     book = xlsxwriter.Workbook(
         path,
@@ -87,12 +118,19 @@ def write_xlsx(db: Database, filters: Filters, path: str, language: str | None =
     taken: set[str] = set()
     bold = book.add_format({"bold": True})
     main = book.add_worksheet(sheet_name("submissions", taken))
-    _header(main, META_COLUMNS + [c.header for c in columns], bold)
+    headers = label_headers(columns, language, default) if language else [c.header for c in columns]
+    _header(main, META_COLUMNS + headers, bold)
+    dates = {i + len(META_COLUMNS) for i, c in enumerate(columns) if c.qtype in DATE_TYPES and not deid}
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    time_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     count_at = [i for i, c in enumerate(columns) if c.kind == "json" and c.name in repeat_names]
     sheets = []
     for scope in repeats:
         sheet = book.add_worksheet(sheet_name(scope.name, taken))
-        _header(sheet, ["_parent_id", "_index"] + [c.header for c in scope.columns], bold)
+        heads = (
+            label_headers(scope.columns, language, default) if language else [c.header for c in scope.columns]
+        )
+        _header(sheet, ["_parent_id", "_index"] + heads, bold)
         sheets.append(
             [scope, sheet, row_builder(scope.columns, language=language, default_language=default), 1]
         )
@@ -101,12 +139,15 @@ def write_xlsx(db: Database, filters: Filters, path: str, language: str | None =
         if written + 1 >= EXCEL_MAX_ROWS:
             break
         data = load_answers(row[2])
+        meta = meta_cells(row)
+        if deid:
+            meta, data = deid.meta(meta), deid.answers(data)
         cells = build(data, row[0])
         for index in count_at:
             entries = data.get(columns[index].name) if isinstance(data, dict) else None
             cells[index] = len(entries) if isinstance(entries, list) else cells[index]
         written += 1
-        _write(main, written, meta_cells(row) + cells)
+        _write(main, written, meta + cells, dates, (date_format, time_format))
         if not isinstance(data, dict):
             continue
         for entry in sheets:
@@ -117,7 +158,9 @@ def write_xlsx(db: Database, filters: Filters, path: str, language: str | None =
             for index, item in enumerate(items, start=1):
                 if next_row >= EXCEL_MAX_ROWS:
                     break
-                _write(sheet, next_row, [row[0], index] + build_entry(item, row[0]))
+                parent = deid.pseudonym(row[0]) if deid else row[0]
+                entry_data = deid.answers(item) if deid else item
+                _write(sheet, next_row, [parent, index] + build_entry(entry_data, row[0]))
                 next_row += 1
             entry[3] = next_row
     headers, rows = codebook(db, survey_id)

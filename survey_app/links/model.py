@@ -181,6 +181,14 @@ def create_link(
         )
         if survey is None:
             raise LinkError(f"There is no published survey {survey_id!r}.")
+        from ..surveys.registry import dashboard_block
+
+        if dashboard_block(db, survey_id).filled_by == "facilitators":
+            raise LinkError(
+                f"{survey_id} is filled in by facilitators (its definition says so): a public link"
+                " would let anyone send sessions as if a facilitator had run them. Use a survey"
+                " meant for the public, such as community_feedback."
+            )
         cursor = db.execute(
             "INSERT INTO public_links (token_hash, token, survey_id, label, expires_at,"
             " max_submissions, state, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)",

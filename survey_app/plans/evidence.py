@@ -14,16 +14,23 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from ..records_source import COUNTED
+from ..records_source import COUNTED, dashboard_block, number_columns
 
-# (column of submission_facts, name in the figures): the scores some surveys ask.
-SCORES = (
-    ("trust_local_gov", "trust_local_gov"),
-    ("trust_police", "trust_police"),
-    ("feel_safe", "feel_safe"),
-    ("trust_city", "trust_city_act"),
-)
+# The counts a plan's figures always carry (0 where no survey counts them): records, the
+# people reached, and the people parts and sub-counts plan reports show. Each is read
+# from the facts column the survey's dashboard block gives that number (number_columns),
+# never from a column named after a question; a survey whose block has other people
+# numbers adds them to its figures too.
 COUNTS = ("sessions", "people", "women", "men", "undisclosed", "youth")
+
+
+def _numbers(db: Database, survey_id: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(figure name, facts column) of the survey's people numbers, and of its scores."""
+    block = dashboard_block(db, survey_id)
+    columns = number_columns(db, survey_id)
+    people = [(n, columns[n]) for n in dict.fromkeys(block.parts + block.among) if n in columns]
+    scores = [(n, columns[n]) for n in dict.fromkeys(block.scores) if n in columns]
+    return people, scores
 
 
 def previous_period(start: str, end: str) -> tuple[str, str]:
@@ -60,25 +67,41 @@ def _number(value) -> int:
 def area_figures(db: Database, surveys: list[str], start: str | None, end: str | None) -> dict[str, dict]:
     """Area -> sessions, people, women, men, undisclosed, youth and scores (mean, n).
 
-    Records with no area are under the key ``""``.
+    Records with no area are under the key ``""``. Each survey is read with its own
+    number columns (they differ between surveys), then the sums are added up.
     """
-    where, params = _where(surveys, start, end)
-    scores = ", ".join(f"avg(f.{col}), count(f.{col})" for col, _ in SCORES)
-    rows = db.execute(
-        f"SELECT COALESCE(f.area, ''), count(*), total(f.people), total(f.women), total(f.men),"
-        f" total(f.undisclosed), total(f.youth), {scores} FROM submission_facts f WHERE {where}"
-        " GROUP BY COALESCE(f.area, '')",
-        params,
-    ).fetchall()
+    totals: dict[str, dict] = {}
+    for survey_id in dict.fromkeys(surveys):
+        where, params = _where([survey_id], start, end)
+        people, scores = _numbers(db, survey_id)
+        sums = "".join(f", total(f.{col})" for _, col in people)
+        sums += "".join(f", total(f.{col}), count(f.{col})" for _, col in scores)
+        rows = db.execute(
+            f"SELECT COALESCE(f.area, ''), count(*), total(f.people){sums} FROM submission_facts f"
+            f" WHERE {where} GROUP BY COALESCE(f.area, '')",
+            params,
+        ).fetchall()
+        for row in rows:
+            area = totals.setdefault(row[0], {"counts": dict.fromkeys(COUNTS, 0.0), "scores": {}})
+            counts = area["counts"]
+            counts["sessions"] += row[1]
+            counts["people"] += row[2] or 0
+            for i, (name, _) in enumerate(people):
+                counts[name] = counts.get(name, 0.0) + (row[3 + i] or 0)
+            at = 3 + len(people)
+            for i, (name, _) in enumerate(scores):
+                total, n = row[at + 2 * i], row[at + 2 * i + 1]
+                if n:
+                    score = area["scores"].setdefault(name, [0.0, 0])
+                    score[0] += total
+                    score[1] += n
     found = {}
-    for row in rows:
-        figures = {name: _number(value) for name, value in zip(COUNTS, row[1:7], strict=True)}
+    for area, sums in totals.items():
+        figures = {name: _number(value) for name, value in sums["counts"].items()}
         figures["scores"] = {
-            name: {"mean": round(row[7 + 2 * i], 2), "n": row[8 + 2 * i]}
-            for i, (_, name) in enumerate(SCORES)
-            if row[8 + 2 * i]
+            name: {"mean": round(total / n, 2), "n": n} for name, (total, n) in sums["scores"].items()
         }
-        found[row[0]] = figures
+        found[area] = figures
     return found
 
 
@@ -93,17 +116,24 @@ def concern_figures(
     marks = ", ".join("?" for _ in concerns)
     raising = f"EXISTS (SELECT 1 FROM json_each(COALESCE(f.concerns, '[]')) e WHERE e.value IN ({marks}))"
     found: dict[str, dict] = {}
-    for area, mentions, women, youth in db.execute(
-        f"SELECT COALESCE(f.area, ''), count(*), total(f.women), total(f.youth) FROM submission_facts f"
-        f" WHERE {where} AND {raising} GROUP BY COALESCE(f.area, '')",
-        [*params, *concerns],
-    ).fetchall():
-        found[area] = {
-            "mentions": mentions,
-            "women": _number(women),
-            "youth": _number(youth),
-            "by_concern": {},
-        }
+    for survey_id in dict.fromkeys(surveys):
+        one, one_params = _where([survey_id], start, end)
+        people, _ = _numbers(db, survey_id)
+        sums = "".join(f", total(f.{col})" for _, col in people)
+        for row in db.execute(
+            f"SELECT COALESCE(f.area, ''), count(*){sums} FROM submission_facts f"
+            f" WHERE {one} AND {raising} GROUP BY COALESCE(f.area, '')",
+            [*one_params, *concerns],
+        ).fetchall():
+            area = found.setdefault(row[0], {"mentions": 0, "people": {}, "by_concern": {}})
+            area["mentions"] += row[1]
+            for i, (name, _) in enumerate(people):
+                area["people"][name] = area["people"].get(name, 0.0) + (row[2 + i] or 0)
+    for area in found.values():
+        counted = area.pop("people")
+        for name in COUNTS[2:]:
+            area[name] = _number(counted.pop(name, 0))
+        area.update({name: _number(value) for name, value in counted.items()})
     for area, concern, count in db.execute(
         f"SELECT COALESCE(f.area, ''), e.value, count(DISTINCT f.fid) FROM submission_facts f,"
         f" json_each(COALESCE(f.concerns, '[]')) e WHERE {where} AND e.value IN ({marks})"

@@ -10,19 +10,19 @@ from sqlite_utils import Database
 
 from ..capture.i18n import translate
 from ..networks.declaration import registry_repeats
-from ..records_source import AREA_QUESTIONS, CONCERN_QUESTIONS, survey_questions
+from ..records_source import area_question, concern_question, survey_questions
 from ..surveys.registry import get_definition, list_surveys
 
 
-def _choices(db: Database, question_names: tuple[str, ...], language: str, surveys=None) -> dict[str, str]:
+def _choices(db: Database, role, language: str, surveys=None) -> dict[str, str]:
+    """The choices of the question playing ``role`` (a function of db and survey id)."""
     found: dict[str, str] = {}
     for survey in list_surveys(db):
         if surveys and survey["id"] not in surveys:
             continue
         questions = survey_questions(db, survey["id"])
-        for name in question_names:
-            if name not in questions:
-                continue
+        name = role(db, survey["id"])
+        if name in questions:
             question, definition = questions[name]
             for choice in definition["choice_lists"].get(question.get("choices"), []):
                 found.setdefault(
@@ -33,12 +33,12 @@ def _choices(db: Database, question_names: tuple[str, ...], language: str, surve
 
 def concerns(db: Database, language: str, surveys=None) -> dict[str, str]:
     """Concern name -> label, over the surveys' concern lists."""
-    return _choices(db, CONCERN_QUESTIONS, language, surveys)
+    return _choices(db, concern_question, language, surveys)
 
 
 def areas(db: Database, language: str, surveys=None) -> dict[str, str]:
     """Area name -> label: the choices of the surveys' area question."""
-    return _choices(db, AREA_QUESTIONS, language, surveys)
+    return _choices(db, area_question, language, surveys)
 
 
 def org_types(db: Database, language: str) -> dict[str, str]:
@@ -71,6 +71,7 @@ def surveys_with_concerns(db: Database) -> dict[str, str]:
     """Survey id -> title, for the surveys whose records carry concerns."""
     found = {}
     for survey in list_surveys(db):
-        if any(name in survey_questions(db, survey["id"]) for name in CONCERN_QUESTIONS):
+        name = concern_question(db, survey["id"])
+        if name and name in survey_questions(db, survey["id"]):
             found[survey["id"]] = survey["title"]
     return found

@@ -2,9 +2,15 @@
 
 One marshmallow schema reads them from query parameters (or CLI options), so a typo such
 as ``stat=approved`` is a clear 400 instead of an export of everything. They are checked
-against the survey too (a version it never had, a district not in its list, an unknown
-facilitator). ``Filters.where()`` turns them into SQL over ``submission_facts`` (see
-migration m0004): no JSON is parsed to filter, page or count.
+against the survey too (a version it never had, an area not in its list, an unknown
+facilitator or link). ``Filters.where()`` turns them into SQL over ``submission_facts``
+(see migration m0018): no JSON is parsed to filter, page or count.
+
+No question is named here. ``area``, ``subarea`` and ``type`` are the roles the
+definition's ``dashboard`` block gives (see surveys/dashboard_block.py); besides them,
+any select question of the survey is a filter: ``?answer.<name>=<choice>`` always, and
+under its bare name too where that is not one of the fixed filters (``?district=likoni``
+where the block's area is ``district``, ``?consent=yes``).
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from sqlite_utils import Database
 
 from ..errors import BadRequest
 from ..exports.columns import survey_questions
-from ..surveys.registry import list_versions
+from ..surveys.registry import dashboard_block, list_versions
+from ..surveys.schema import walk
 
 REVIEW_STATES = ("received", "approved", "has_issues", "rejected")
 STATE_LABELS = {  # shown in the interface language (lazy: translated when displayed)
@@ -31,7 +38,7 @@ STATE_LABELS = {  # shown in the interface language (lazy: translated when displ
     "rejected": _l("Rejected"),
 }
 SOURCES = ("facilitator", "link")
-TYPE_QUESTIONS = ("session_type", "member_group")  # "session or group type", by survey
+ANSWER_PREFIX = "answer."
 WORD = re.compile(r"[^\W_]+")  # the words FTS5's unicode61 tokenizer sees
 
 
@@ -46,9 +53,10 @@ class FilterSchema(Schema):
     received_to = fields.Date()
     session_from = fields.Date()
     session_to = fields.Date()
-    district = fields.String(validate=validate.Length(min=1, max=80))
-    ward = fields.String(validate=validate.Length(min=1, max=80))
+    area = fields.String(validate=validate.Length(min=1, max=80))
+    subarea = fields.String(validate=validate.Length(min=1, max=80))
     type = fields.String(validate=validate.Length(min=1, max=80))
+    link = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**62))
     facilitator = fields.String(validate=validate.Length(min=1, max=150))
     state = fields.String(validate=validate.OneOf(REVIEW_STATES))
     validation = fields.String(validate=validate.OneOf(("valid", "quarantined")))
@@ -79,9 +87,10 @@ class Filters:
     received_to: date | None = None
     session_from: date | None = None
     session_to: date | None = None
-    district: str | None = None
-    ward: str | None = None
+    area: str | None = None
+    subarea: str | None = None
     type: str | None = None
+    link: int | None = None
     facilitator: str | None = None
     facilitator_id: int | None = None
     state: str | None = None
@@ -90,6 +99,7 @@ class Filters:
     safeguarding: bool | None = None
     conflict: bool | None = None
     q: str | None = None
+    answers: tuple[tuple[str, str], ...] = ()  # (select question, choice name)
     params: dict[str, str] = field(default_factory=dict, compare=False)
 
     def where(self, alias: str = "f") -> tuple[str, list[Any]]:
@@ -117,9 +127,10 @@ class Filters:
         if self.session_to:
             add(f"{a}.day <= ?", self.session_to.isoformat())
         equal = {
-            "area": self.district,
-            "ward": self.ward,
+            "area": self.area,
+            "subarea": self.subarea,
             "kind": self.type,
+            "link_id": self.link,
             "submitted_by": self.facilitator_id,
             "review_state": self.state,
             "validation": self.validation,
@@ -130,6 +141,12 @@ class Filters:
         for column, value in equal.items():
             if value is not None:
                 add(f"+{a}.{column} = ?", value)
+        for question, value in self.answers:
+            clauses.append(
+                f"{a}.fid IN (SELECT fid FROM submission_answers WHERE survey_id = ? AND question = ?"
+                " AND value = ?)"
+            )
+            params.extend([self.survey_id, question, value])
         if self.q:
             add(
                 f"{a}.fid IN (SELECT rowid FROM submission_search WHERE submission_search MATCH ?)",
@@ -146,7 +163,7 @@ class Filters:
         return dict(self.params)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None and k != "params"}
+        return {k: v for k, v in asdict(self).items() if v is not None and v != () and k != "params"}
 
 
 def fts_query(text: str) -> str:
@@ -165,14 +182,48 @@ def parse_filters(
         for key, value in args.items()
         if key not in extra and isinstance(value, str) and value.strip() != ""
     }
+    selects = _select_questions(db, survey_id)
+    block = dashboard_block(db, survey_id)
+    roles = dict(zip(block.area, ("area", "subarea"), strict=False))
+    if block.group_kind:
+        roles[block.group_kind] = "type"
+    fixed, answers, aliases = {}, [], {}
+    for key, value in raw.items():
+        if key.startswith(ANSWER_PREFIX) and key[len(ANSWER_PREFIX) :] in selects and len(value) <= 200:
+            answers.append((key[len(ANSWER_PREFIX) :], value))
+        elif key in FILTER_NAMES or key not in selects:
+            fixed[key] = value
+        elif key in roles and roles[key] not in raw:
+            fixed[roles[key]] = value  # ?district=likoni where the block's area is district
+            aliases[roles[key]] = key
+        elif len(value) <= 200:
+            answers.append((key, value))
     try:
-        loaded = FilterSchema().load(raw)
+        loaded = FilterSchema().load(fixed)
     except ValidationError as exc:
         raise BadRequest(_summary(exc.messages), exc.messages) from exc
-    errors = _check_against_survey(db, survey_id, loaded)
+    errors = {aliases.get(k, k): v for k, v in _check_against_survey(db, survey_id, loaded, block).items()}
+    for key, value in answers:
+        _check_choice(errors, key, value, selects[key])
     if errors:
         raise BadRequest(_summary(errors), errors)
-    return Filters(survey_id=survey_id, params=raw, **loaded)
+    return Filters(survey_id=survey_id, params=raw, answers=tuple(sorted(answers)), **loaded)
+
+
+def _select_questions(db: Database, survey_id: str) -> dict[str, tuple[dict, dict]]:
+    """The survey's select questions outside repeats (any version), by name."""
+    found = survey_questions(db, survey_id)
+    inside = {
+        child["name"]
+        for q, _ in found.values()
+        if q.get("type") == "repeat"
+        for child in walk(q.get("questions") or [])
+    }
+    return {
+        name: item
+        for name, item in found.items()
+        if item[0].get("type") in ("select_one", "select_multiple") and name not in inside
+    }
 
 
 def _summary(errors: dict) -> str:
@@ -180,7 +231,7 @@ def _summary(errors: dict) -> str:
     return f"Some filters are not valid ({names}): see errors."
 
 
-def _check_against_survey(db: Database, survey_id: str, loaded: dict) -> dict[str, list[str]]:
+def _check_against_survey(db: Database, survey_id: str, loaded: dict, block) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if "version" in loaded and loaded["version"] not in list_versions(db, survey_id):
         errors["version"] = [f"Survey {survey_id} has no version {loaded['version']!r}."]
@@ -190,25 +241,27 @@ def _check_against_survey(db: Database, survey_id: str, loaded: dict) -> dict[st
             errors["facilitator"] = [f"There is no account {loaded['facilitator']!r}."]
         else:
             loaded["facilitator_id"] = row[0]
+    if "link" in loaded:
+        row = db.execute(
+            "SELECT 1 FROM public_links WHERE id = ? AND survey_id = ?", [loaded["link"], survey_id]
+        ).fetchone()
+        if row is None:
+            errors["link"] = [f"Survey {survey_id} has no public link {loaded['link']}."]
     questions = survey_questions(db, survey_id)
-    if "district" in loaded:
-        if "district" in questions:
-            _check_choice(errors, "district", loaded["district"], questions["district"])
-        elif "neighbourhood" in questions:
-            loaded["district"] = loaded["district"].lower()  # typed names are kept lower-case
-        else:
-            errors["district"] = ["This survey asks no area question."]
-    if "ward" in loaded:
-        if "ward" in questions:
-            _check_choice(errors, "ward", loaded["ward"], questions["ward"])
-        else:
-            errors["ward"] = ["This survey asks no ward question."]
+    for key, position in (("area", 0), ("subarea", 1)):
+        if key not in loaded:
+            continue
+        if len(block.area) <= position:
+            errors[key] = ["This survey's dashboard names no such area level."]
+        elif position == 0 and block.area_is_text:
+            loaded[key] = loaded[key].lower()  # typed names are kept lower-case
+        elif block.area[position] in questions:
+            _check_choice(errors, key, loaded[key], questions[block.area[position]])
     if "type" in loaded:
-        name = next((n for n in TYPE_QUESTIONS if n in questions), None)
-        if name is None:
-            errors["type"] = ["This survey asks no session or group type."]
+        if not block.group_kind or block.group_kind not in questions:
+            errors["type"] = ["This survey's dashboard names no kind of group."]
         else:
-            _check_choice(errors, "type", loaded["type"], questions[name])
+            _check_choice(errors, "type", loaded["type"], questions[block.group_kind])
     return errors
 
 

@@ -60,8 +60,22 @@ def safeguarding(db: Database, limit: int = QUEUE_LIMIT) -> tuple[int, list[dict
     total = db.execute(f"SELECT count(*) FROM submission_facts f WHERE {where}").fetchone()[0]
     rows = _rows(
         db,
-        "SELECT f.submission_id AS id, f.survey_id, f.version, f.received_at, f.area, f.ward,"
-        " f.session_date, u.username FROM submission_facts f LEFT JOIN users u ON u.id = f.submitted_by"
+        "SELECT f.submission_id AS id, f.survey_id, f.version, f.received_at, f.area, f.subarea,"
+        " f.answer_date, u.username FROM submission_facts f LEFT JOIN users u ON u.id = f.submitted_by"
+        f" WHERE {where} ORDER BY f.received_at DESC LIMIT ?",
+        [limit],
+    )
+    return total, rows
+
+
+def new_records(db: Database, limit: int = 10) -> tuple[int, list[dict[str, Any]]]:
+    """Records received and not reviewed yet (any survey), newest first."""
+    where = "f.review_state = 'received' AND f.validation = 'valid'"
+    total = db.execute(f"SELECT count(*) FROM submission_facts f WHERE {where}").fetchone()[0]
+    rows = _rows(
+        db,
+        "SELECT f.submission_id AS id, f.survey_id, f.version, f.received_at, f.area, f.subarea,"
+        " f.answer_date, u.username FROM submission_facts f LEFT JOIN users u ON u.id = f.submitted_by"
         f" WHERE {where} ORDER BY f.received_at DESC LIMIT ?",
         [limit],
     )

@@ -20,9 +20,10 @@ from ..surveys.registry import get_definition
 from . import queues
 from .conflicts import resolve
 from .corrections import correct, parse_answers
-from .derived_index import refresh_before_read
+from .derived_index import pending_count, refresh_before_read
 from .filters import STATE_LABELS
 from .forms import CorrectionForm, ResolveForm, ReviewForm
+from .labels import labelled
 from .states import set_state
 
 bp = Blueprint("review", __name__, url_prefix="/coordinate")
@@ -33,6 +34,25 @@ def _form_errors(form) -> dict[str, list[str]]:
     return {name: list(messages) for name, messages in form.errors.items()}
 
 
+@bp.get("")
+@access(*STAFF)
+def landing():
+    """A coordinator's first page: safeguarding flags first (the form asks facilitators to
+    phone them in the same day), then new records, quarantine and conflicts."""
+    db = get_db()
+    return render_template(
+        "coordinator/landing.html",
+        safeguarding=labelled(db, queues.safeguarding(db, limit=20)),
+        new=labelled(db, queues.new_records(db)),
+        quarantined=labelled(db, queues.quarantined(db, limit=10)),
+        conflicts=labelled(db, queues.conflicts(db, limit=10)),
+        pending=pending_count(db),
+        active="landing",
+        survey_id=request.args.get("survey"),
+        filters=None,
+    )
+
+
 @bp.get("/review")
 @access(*STAFF)
 def queues_page():
@@ -40,9 +60,9 @@ def queues_page():
     db = get_db()
     return render_template(
         "coordinator/review.html",
-        quarantined=queues.quarantined(db),
-        conflicts=queues.conflicts(db),
-        safeguarding=queues.safeguarding(db),
+        quarantined=labelled(db, queues.quarantined(db)),
+        conflicts=labelled(db, queues.conflicts(db)),
+        safeguarding=labelled(db, queues.safeguarding(db)),
         active="review",
         survey_id=request.args.get("survey"),
         filters=None,

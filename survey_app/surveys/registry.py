@@ -86,6 +86,9 @@ def publish(db: Database, raw: dict, source: str, user_id: int | None = None) ->
         if existing is not None:
             if existing["definition"] == body:
                 return definition, False
+            if _only_block_differs(existing["definition"], definition):
+                _replace_block(db, survey_id, version, definition.get("dashboard"))
+                return definition, True
             raise PublishError(
                 f"Version {version} of {survey_id} is already published with other content."
                 " Give the new one another version.",
@@ -156,6 +159,51 @@ def list_versions(db: Database, survey_id: str) -> list[str]:
             [survey_id],
         )
     ]
+
+
+def _only_block_differs(stored: str, definition: dict) -> bool:
+    """True when a re-published version changes nothing but its ``dashboard`` block."""
+    before = json.loads(stored)
+    after = dict(definition)
+    before.pop("dashboard", None)
+    after.pop("dashboard", None)
+    return json.dumps(before, sort_keys=True) == json.dumps(after, sort_keys=True)
+
+
+def _replace_block(db: Database, survey_id: str, version: str, block: dict | None) -> None:
+    """Give a published version a new dashboard block (its questions stay as they are).
+
+    Versions are immutable, so the block is kept beside it in ``survey_blocks``; every
+    record of the survey is then queued to be indexed again with the new roles.
+    """
+    db.execute(
+        "INSERT INTO survey_blocks (survey_id, version, block, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (survey_id, version) DO UPDATE SET block = excluded.block,"
+        " updated_at = excluded.updated_at",
+        [survey_id, version, json.dumps(block or {}), now_iso()],
+    )
+    from ..review.derived_index import queue_survey
+
+    queue_survey(db, survey_id)
+
+
+def dashboard_block(db: Database, survey_id: str, version: str | None = None):
+    """The ``dashboard`` block in force for a version (the current one if none)."""
+    from .dashboard_block import EMPTY, block_of
+
+    definition = get_definition(db, survey_id, version)
+    if definition is None:
+        return EMPTY
+    row = db.execute(
+        "SELECT block FROM survey_blocks WHERE survey_id = ? AND version = ?",
+        [survey_id, definition["version"]],
+    ).fetchone()
+    if row is not None:
+        try:
+            return block_of({**definition, "dashboard": json.loads(row[0])})
+        except ValueError:
+            return block_of(definition)
+    return block_of(definition)
 
 
 def get_definition(db: Database, survey_id: str, version: str | None = None) -> dict | None:

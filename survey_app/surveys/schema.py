@@ -247,6 +247,11 @@ def load_definition(raw: dict) -> dict:
     if not isinstance(raw, dict):
         raise ValidationError({"_schema": ["A definition must be a JSON object."]})
     loaded = DefinitionSchema().load(raw)
+    from .dashboard_block import check_block  # the block names questions: checked once they load
+
+    problems = check_block(raw.get("dashboard"), {q["name"]: q for q in walk(loaded["questions"])})
+    if problems:
+        raise ValidationError(problems)
     definition = dict(raw)
     definition["version"] = loaded["version"]
     definition["default_language"] = loaded["default_language"]

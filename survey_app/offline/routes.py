@@ -111,8 +111,13 @@ def _import_files(raw: bytes, items: list[dict]) -> None:
 def import_api():
     """Import a phone's backup file; answers one sync result per record, plus counts."""
     raw, filename = _uploaded_bytes()
+    return jsonify({"ok": True, **_import_backup(raw, filename)})
+
+
+def _import_backup(raw: bytes, filename: str) -> dict:
+    """One backup file in: its records' files first (as a phone sends them), then the records."""
     backup = read_backup(raw)
-    _import_files(raw, backup.items)  # a record's files first, as a phone sends them
+    _import_files(raw, backup.items)
     outcome = import_items(
         get_db(),
         backup.items,
@@ -121,7 +126,7 @@ def import_api():
         filename,
         backup.account,
     )
-    return jsonify({"ok": True, **outcome, "drafts_ignored": backup.drafts})
+    return {**outcome, "drafts_ignored": backup.drafts}
 
 
 @bp.route("/coordinate/import", methods=["GET", "POST"])
@@ -133,18 +138,7 @@ def import_page():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            raw = upload.read()
-            backup = read_backup(raw)
-            _import_files(raw, backup.items)  # a record's files first, as a phone sends them
-            outcome = import_items(
-                get_db(),
-                backup.items,
-                current_user.id,
-                current_app.config["MAX_BATCH_ITEMS"],
-                upload.filename or "",
-                backup.account,
-            )
-            outcome["drafts_ignored"] = backup.drafts
+            outcome = _import_backup(upload.read(), upload.filename or "")
         except BadRequest as exc:
             problem, status = exc, exc.status
     elif request.method == "POST":

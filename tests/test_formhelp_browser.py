@@ -52,7 +52,10 @@ def test_records_are_named_by_date_venue_and_ward_in_the_lists(phone, live_serve
     [draft] = store_call(page, "list", "draft")
     assert "2026-11-20 · Community hall 4 · " in draft["title"]
     page.goto("/")
-    assert "Community hall 4" in page.inner_text("#drafts-list")
+    # The home screen lists drafts once it has read the store: wait for it, not a moment.
+    page.wait_for_function(
+        "() => document.querySelector('#drafts-list').innerText.includes('Community hall 4')"
+    )
 
 
 def test_removing_a_repeat_entry_asks_first_and_can_be_undone(phone, live_server):

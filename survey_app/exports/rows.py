@@ -9,7 +9,9 @@ written to the audit log and the rows streamed afterwards come from the same mom
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -123,3 +125,20 @@ class Snapshot:
                 self.db.conn.execute("COMMIT")
         finally:
             self.db.close()
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def iso_datetime(value: Any) -> datetime | None:
+    """An ISO date or date-time answer as a naive UTC datetime, else None (typed exports:
+    Excel, SPSS and Stata have no time zones; a text that is not a date stays text)."""
+    if not isinstance(value, str) or not ISO_DATE.match(value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed

@@ -20,7 +20,6 @@ writes a whole frame at once): about 1 KB per record for the built-in session fo
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -30,7 +29,7 @@ from ..surveys.registry import get_definition
 from .columns import META_COLUMNS, Column, _label, row_builder, survey_columns
 from .csv_export import load_answers
 from .deidentify import Deidentifier
-from .rows import matching_rows, meta_cells
+from .rows import iso_datetime, matching_rows, meta_cells
 
 NUMBER_TYPES = {"integer", "decimal", "range"}
 DATE_TYPES = {"date", "today"}
@@ -147,12 +146,5 @@ def _typed(
 
 
 def _when(value: Any, date_only: bool):
-    if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}", value):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed.date() if date_only else parsed
+    parsed = iso_datetime(value)
+    return parsed.date() if date_only and parsed is not None else parsed

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import xlsxwriter
@@ -24,10 +23,9 @@ from .codebook import codebook
 from .columns import META_COLUMNS, label_headers, repeat_scopes, row_builder, survey_columns
 from .csv_export import load_answers
 from .deidentify import Deidentifier
-from .rows import matching_rows, meta_cells
+from .rows import iso_datetime, matching_rows, meta_cells
 
 DATE_TYPES = {"date", "datetime", "today", "start", "end"}
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROWS = 1_048_576
@@ -57,7 +55,7 @@ def _write(sheet, row: int, cells: list[Any], dates: set[int] = frozenset(), for
         if value == "":
             continue
         if isinstance(value, str):
-            when = _as_date(value) if col in dates else None
+            when = iso_datetime(value) if col in dates else None
             if when is not None:
                 sheet.write_datetime(row, col, when, formats[0] if len(value) <= 10 else formats[1])
             else:
@@ -75,19 +73,6 @@ def _fits(number: int | float) -> bool:
     if isinstance(number, int):
         return abs(number) <= 2**53
     return math.isfinite(number)
-
-
-def _as_date(value: str) -> datetime | None:
-    """An ISO date or date-time answer as a naive datetime (Excel has no time zones)."""
-    if not ISO_DATE.match(value):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
 
 
 def write_xlsx(

@@ -111,7 +111,7 @@ def backlog(database: Path, batch: int = 20) -> None:
 
     from survey_app.auth.tokens import create_token
     from survey_app.auth.users import find_user
-    from survey_app.review.derived_index import pending_count
+    from survey_app.records.derived_index import pending_count
 
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "copy.db"

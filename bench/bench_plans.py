@@ -36,7 +36,7 @@ from survey_app import create_app  # noqa: E402
 from survey_app.db import connect  # noqa: E402
 from survey_app.networks.feed import catch_up as feed_catch_up  # noqa: E402
 from survey_app.plans import heard, model, reviews  # noqa: E402
-from survey_app.review.derived_index import catch_up as index_catch_up  # noqa: E402
+from survey_app.records.derived_index import catch_up as index_catch_up  # noqa: E402
 
 
 def median_time(fn, runs: int) -> float:

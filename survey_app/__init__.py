@@ -99,7 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         # The derived index is filled off the request path, by one thread per server,
         # started at the first request (no connection may be opened before gunicorn forks).
         if app.config["INDEX_IN_BACKGROUND"] and not app.testing:
-            from .review.derived_index import start_background
+            from .records.derived_index import start_background
 
             start_background(app.config["DATABASE"], app.config["BUSY_TIMEOUT_MS"])
 
@@ -117,9 +117,11 @@ def _register_blueprints(app: Flask) -> None:
     from .exports.routes import bp as exports_bp
     from .main.routes import bp as main_bp
     from .offline.routes import bp as offline_bp
+    from .sync.routes import bp as sync_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, capture_bp, api_bp, exports_bp, coordinator_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, capture_bp, api_bp, sync_bp, exports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(coordinator_bp)
     app.register_blueprint(offline_bp)  # service worker, manifest, backup import
     from .links.api import bp as link_api_bp
     from .links.public import bp as public_links_bp

@@ -68,7 +68,7 @@ def init(demo: bool) -> None:
                 create_user(db, username, DEMO_PASSWORD, role)
         click.echo(f"Demo accounts: admin, coordinator, facilitator; password {DEMO_PASSWORD}")
         from .demo import load_demo_records
-        from .review.derived_index import catch_up
+        from .records.derived_index import catch_up
 
         added = load_demo_records(db, find_user(db, "facilitator")["id"])
         catch_up(db)
@@ -88,7 +88,7 @@ def index_command() -> None:
     """
     import time
 
-    from .review.derived_index import catch_up, pending_count
+    from .records.derived_index import catch_up, pending_count
 
     app, db = _db()
     waiting = pending_count(db)
@@ -373,7 +373,7 @@ def import_xlsform_command(file: Path, check: bool, attach: tuple[Path, ...]) ->
 
 def _export_filter_options(command):
     """One ``--name`` option per shared filter (``received_from`` becomes ``--received-from``)."""
-    from .review.filters import FILTER_NAMES
+    from .records.filters import FILTER_NAMES
 
     for name in reversed(FILTER_NAMES):
         flag = "--" + name.replace("_", "-")

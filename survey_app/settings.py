@@ -60,7 +60,7 @@ SETTINGS: list[Setting] = [
     Setting("MAX_BATCH_ITEMS", 500, "Most submissions accepted in one sync batch.", int),
     Setting("SECURE_COOKIES", False, "Send cookies only over HTTPS (turn on behind TLS).", bool),
     Setting("BUSY_TIMEOUT_MS", 5000, "How long a write waits for the SQLite lock before a 503.", int),
-    # The coordinators' derived index (survey_app/review/derived_index.py).
+    # The coordinators' derived index (survey_app/records/derived_index.py).
     Setting(
         "INDEX_IN_BACKGROUND",
         True,

@@ -7,8 +7,8 @@ import re
 from flask import Flask
 
 from .capture.formdata import summary_fields
-from .capture.i18n import direction, translate
 from .capture.markdown import inline_markdown
+from .languages.texts import direction, translate
 
 
 def field_id(key: str) -> str:

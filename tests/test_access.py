@@ -36,7 +36,7 @@ ROUTES = [
     ("api.csrf_token", "GET", "/api/v1/csrf", ANYONE),
     ("api.surveys", "GET", "/api/v1/surveys", SIGNED_IN),
     ("api.survey_definition", "GET", "/api/v1/surveys/listening_session", SIGNED_IN),
-    ("api.submissions", "POST", "/api/v1/submissions", SIGNED_IN),
+    ("sync.submissions", "POST", "/api/v1/submissions", SIGNED_IN),
     ("exports.submissions_export", "GET", "/api/v1/surveys/listening_session/submissions.csv", STAFF),
     ("coordinator.submissions", "GET", "/coordinate/submissions", STAFF),
     # Coordinators' workspace (issue 6): exports in every format, browser, review, dashboard.

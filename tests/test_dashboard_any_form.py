@@ -16,7 +16,7 @@ import pytest
 from support_coordinators import bearer, item, send
 
 from survey_app.db import connect
-from survey_app.review.derived_index import catch_up
+from survey_app.records.derived_index import catch_up
 from survey_app.surveys.registry import BUILTIN_DIR, PublishError, dashboard_block, publish
 from survey_app.surveys.schema import walk
 
@@ -171,9 +171,9 @@ def test_no_builtin_question_name_is_written_in_the_read_side():
     # JSON keys of the summary API that happen to share a question's name.
     api_keys = {"concerns", "networks"}
     folders = ["survey_app/dashboard", "survey_app/review", "survey_app/coordinator"]
-    # records_source: what the action plans, the registry and the public pages read.
+    # records.source: what the action plans, the registry and the public pages read.
     files = [p for folder in folders for p in (ROOT / folder).glob("*.py")]
-    files.append(ROOT / "survey_app/records_source.py")
+    files.append(ROOT / "survey_app/records/source.py")
     found = []
     for path in files:
         tree = ast.parse(path.read_text())

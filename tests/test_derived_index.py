@@ -18,8 +18,8 @@ from support_coordinators import bearer, item, send, session
 
 from survey_app.db import connect
 from survey_app.migrate import MIGRATIONS_DIR, load_migrations
-from survey_app.review import derived_index
-from survey_app.review.derived_index import catch_up, pending
+from survey_app.records import derived_index
+from survey_app.records.derived_index import catch_up, pending
 from survey_app.surveys.registry import install_builtins
 from survey_app.sync.ingest import Origin, ingest
 

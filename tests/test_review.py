@@ -10,7 +10,7 @@ from support_coordinators import item, send, session
 
 from survey_app.db import connect
 from survey_app.migrate import load_migrations
-from survey_app.review.derived_index import catch_up
+from survey_app.records.derived_index import catch_up
 from survey_app.surveys.registry import install_builtins
 from survey_app.sync.ingest import Origin, ingest
 

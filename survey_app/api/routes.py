@@ -1,18 +1,15 @@
-"""JSON API v1: the surveys a caller may fill, their definitions, and batch sync."""
+"""JSON API v1: the surveys a caller may fill and their definitions (sync: ``sync/routes.py``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from ..attachments.media import with_missing_files
-from ..auth.access import ALL_ROLES, ANYONE, access, bearer_token
+from ..auth.access import ALL_ROLES, ANYONE, access
 from ..db import get_db
 from ..errors import NotFound
 from ..surveys.registry import get_definition, list_surveys, list_versions
-from ..sync.envelope import parse_batch, parse_json_body
-from ..sync.ingest import Origin, ingest
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -61,14 +58,3 @@ def survey_definition(survey_id: str):
             + (f" with version {request.args['version']!r}." if request.args.get("version") else ".")
         )
     return jsonify(definition)
-
-
-@bp.post("/submissions")
-@access(*ALL_ROLES)
-def submissions():
-    """Store a batch; every item answers stored, duplicate, conflict or quarantined."""
-    items = parse_batch(parse_json_body(request.get_data()), current_app.config["MAX_BATCH_ITEMS"])
-    source = "api" if bearer_token() else "web"
-    results = ingest(get_db(), items, Origin(source, user_id=current_user.id))
-    results = with_missing_files(get_db(), items, results)
-    return jsonify({"ok": True, "results": results})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..languages.texts import translate
 from ..surveys.schema import walk
 from ..templating import field_id
-from .i18n import translate
 
 
 def error_labels(definition: dict, language: str) -> dict[str, str]:

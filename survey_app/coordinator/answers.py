@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..capture.i18n import translate
+from ..languages.texts import translate
 
 SKIP = {"note"}
 

@@ -13,9 +13,9 @@ from typing import Any
 from flask import request
 from sqlite_utils import Database
 
-from ..capture.i18n import translate
 from ..exports.columns import survey_questions
-from ..review.filters import REVIEW_STATES, STATE_LABELS
+from ..languages.texts import translate
+from ..records.review_states import REVIEW_STATES, STATE_LABELS
 from ..surveys.registry import dashboard_block, get_definition, list_surveys, list_versions
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "sw": "Kiswahili", "ny": "Chichewa"}

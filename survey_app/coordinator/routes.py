@@ -19,10 +19,11 @@ from ..db import get_db
 from ..errors import BadRequest, NotFound
 from ..exports.rows import count_matching
 from ..exports.service import FORMATS
+from ..records.derived_index import refresh_before_read
+from ..records.filters import parse_filters
+from ..records.review_states import STATE_LABELS
 from ..review import conflicts as conflict_store
 from ..review.corrections import corrections
-from ..review.derived_index import refresh_before_read
-from ..review.filters import STATE_LABELS, parse_filters
 from ..review.forms import ResolveForm, ReviewForm
 from ..review.states import history
 from ..surveys.registry import get_definition

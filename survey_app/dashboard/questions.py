@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..review.filters import Filters
+from ..records.filters import Filters
 from ..surveys.registry import get_definition, list_versions
 from ..surveys.schema import walk
 

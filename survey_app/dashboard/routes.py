@@ -12,8 +12,8 @@ from ..auth.access import STAFF, access
 from ..coordinator.options import LANGUAGE_NAMES, filter_options, page_language, page_survey
 from ..db import get_db
 from ..errors import BadRequest, NotFound
-from ..review.derived_index import refresh_before_read
-from ..review.filters import parse_filters
+from ..records.derived_index import refresh_before_read
+from ..records.filters import parse_filters
 from ..surveys.registry import get_definition
 from . import views
 from .questions import breakdown_options

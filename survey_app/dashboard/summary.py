@@ -24,10 +24,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..capture.i18n import translate
 from ..exports.columns import survey_questions
-from ..review.derived_index import number_columns, pending_count
-from ..review.filters import REVIEW_STATES, Filters
+from ..languages.texts import translate
+from ..records.derived_index import number_columns, pending_count
+from ..records.filters import Filters
+from ..records.review_states import REVIEW_STATES
 from ..surveys.registry import dashboard_block
 from .questions import question_summaries
 

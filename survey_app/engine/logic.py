@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from ..languages.texts import translate
 from .expressions import EvalContext, evaluate, parse, to_number, to_string, truthy
 
 #: Functions whose result on the server may differ from what the phone saw (the clock, the
@@ -126,10 +127,7 @@ class Logic:
         choice = self.lists.get(self.list_of.get(question_name, ""), {}).get(value)
         if choice is None:
             return None
-        label = choice.get("label")
-        if isinstance(label, Mapping):
-            return label.get(self.language) or next(iter(label.values()), None)
-        return label
+        return translate(choice.get("label"), self.language, self.language, missing=None)
 
     def context(
         self,
@@ -171,7 +169,7 @@ class Logic:
         flat = dict(row)
         label = row.get("label")
         if isinstance(label, Mapping):
-            flat["label"] = label.get(self.language) or next(iter(label.values()), "")
+            flat["label"] = translate(label, self.language, self.language)
         return flat
 
 

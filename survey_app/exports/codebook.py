@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..capture.i18n import translate
+from ..languages.texts import translate
 from ..surveys.registry import get_definition, list_versions
 
 BASE_HEADERS = ["column", "name", "type", "required", "choice_list", "relevant", "constraint", "versions"]

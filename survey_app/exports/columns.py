@@ -21,6 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..attachments.media import zip_path
+from ..languages.texts import translate
 from ..surveys.registry import get_definition, list_versions
 from ..surveys.schema import FILE_TYPES
 from .formulas import spreadsheet_safe
@@ -189,9 +190,7 @@ def _label(labels: dict, name: Any, language: str, default: str) -> Any:
     label = labels.get(name) if isinstance(name, str) else None
     if label is None:
         return name
-    if isinstance(label, str):
-        return label
-    return label.get(language) or label.get(default) or next(iter(label.values()), name)
+    return translate(label, language, default, missing=name)
 
 
 def row_builder(

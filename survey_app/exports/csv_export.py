@@ -15,7 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .. import storedjson
-from ..review.filters import Filters
+from ..records.filters import Filters
 from ..surveys.registry import get_definition
 from .columns import META_COLUMNS, label_headers, row_builder, survey_columns
 from .deidentify import Deidentifier

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..review.filters import Filters
+from ..records.filters import Filters
 from .columns import META_COLUMNS, row_builder, survey_columns
 from .csv_export import CHUNK_BYTES, load_answers
 from .deidentify import Deidentifier

@@ -1,7 +1,7 @@
 """Export downloads for coordinators, in every format; each is written to the audit log.
 
 ``GET /api/v1/surveys/<id>/submissions.<csv|xlsx|json|ndjson|geojson|sav|dta|zip>`` takes
-the same filters as the submissions page and the summary (see ``review.filters``), plus
+the same filters as the submissions page and the summary (see ``records.filters``), plus
 ``labels=1`` and ``lang=`` for labels (CSV, XLSX, zip, SPSS, Stata), and ``deidentify=1``
 with ``keep=`` (see ``exports/deidentify.py``). ``zip`` is CSV with each repeat group in
 its own file. The body is streamed from

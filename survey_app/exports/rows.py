@@ -17,7 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..db import connect
-from ..review.filters import Filters
+from ..records.filters import Filters
 
 ROW_FIELDS = (
     "id",

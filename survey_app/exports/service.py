@@ -18,8 +18,8 @@ from .. import audit
 from ..attachments.media import media_chunks
 from ..db import write_transaction
 from ..errors import BadRequest, NotFound
-from ..review.derived_index import catch_up
-from ..review.filters import Filters, parse_filters
+from ..records.derived_index import catch_up
+from ..records.filters import Filters, parse_filters
 from ..surveys.registry import current_version, get_definition
 from .columns import survey_questions
 from .csv_export import csv_chunks

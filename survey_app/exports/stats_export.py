@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..review.filters import Filters
+from ..records.filters import Filters
 from ..surveys.registry import get_definition
 from .columns import META_COLUMNS, Column, _label, row_builder, survey_columns
 from .csv_export import load_answers

@@ -17,7 +17,7 @@ from typing import Any
 import xlsxwriter
 from sqlite_utils import Database
 
-from ..review.filters import Filters
+from ..records.filters import Filters
 from ..surveys.registry import get_definition
 from .codebook import codebook
 from .columns import META_COLUMNS, label_headers, repeat_scopes, row_builder, survey_columns

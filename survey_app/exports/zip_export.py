@@ -14,7 +14,7 @@ import zipfile
 
 from sqlite_utils import Database
 
-from ..review.filters import Filters
+from ..records.filters import Filters
 from ..surveys.registry import get_definition
 from .columns import label_headers, repeat_scopes, row_builder
 from .csv_export import BOM, csv_chunks, load_answers

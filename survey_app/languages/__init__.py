@@ -22,9 +22,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale, refresh
 
-from ..capture.i18n import direction
 from .catalogs import TRANSLATIONS_DIR, ensure_compiled
 from .messages import js_strings, link_state, role_label, ui_message
+from .texts import direction
 
 UI_LANGUAGES = ("en", "fr", "ar", "sw")
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "sw": "Kiswahili"}
@@ -137,7 +137,7 @@ def _init_babel(state) -> None:
 
 def state_label(state: str) -> str:
     """A review state's name in the interface language."""
-    from ..review.filters import STATE_LABELS
+    from ..records.review_states import STATE_LABELS
 
     return str(STATE_LABELS.get(state, state))
 

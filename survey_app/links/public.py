@@ -18,9 +18,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from ..auth.access import ANYONE, access
 from ..capture.errorsummary import error_labels, error_targets
 from ..capture.formdata import form_answers, with_extra_instance
-from ..capture.i18n import direction
 from ..db import get_db
 from ..languages import chosen_language, use_page_language
+from ..languages.texts import direction
 from ..surveys.registry import get_definition
 from ..surveys.validation import validate_submission
 from ..sync.ingest import Origin, ingest

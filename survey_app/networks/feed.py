@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from ..auth.access import allowed_roles
 from ..db import get_db, write_transaction
-from ..records_source import catch_up as index_catch_up
+from ..records.source import catch_up as index_catch_up
 from ..surveys.registry import get_definition
 from ..timeutil import now_iso
 from .declaration import RegistryRepeat, registry_repeats

@@ -1,7 +1,7 @@
 """Reading and changing registry entries: list and filter, edit, confirm, merge.
 
 Counts come from the mentions of records that count as evidence (valid and not rejected,
-``records_source.COUNTED``). Every change is an event in the entry's history and a line in
+``records.source.COUNTED``). Every change is an event in the entry's history and a line in
 the audit log; a merge moves the mentions and spellings to the entry kept, and the merged
 entry stays (status ``merged``) with its history and a pointer to where it went.
 """
@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from .. import audit
 from ..db import write_transaction
 from ..errors import BadRequest, NotFound
-from ..records_source import COUNTED
+from ..records.source import COUNTED
 from ..timeutil import now_iso
 from .names import clean, key
 

@@ -1,6 +1,6 @@
 """What the listening said, as aggregate figures per area, over a period.
 
-Read from the derived index (``submission_facts``, through ``records_source``): sessions
+Read from the derived index (``submission_facts``, through ``records.source``): sessions
 (records) per area, people, women, youth, the mean trust and safety scores the surveys
 ask, and for a set of concerns the sessions that raised at least one of them (with the
 women and youth in those sessions) and how many raised each. Only records that count as
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from ..records_source import COUNTED, dashboard_block, number_columns
+from ..records.source import COUNTED, dashboard_block, number_columns
 
 # The counts a plan's figures always carry (0 where no survey counts them): records, the
 # people reached, and the people parts and sub-counts plan reports show. Each is read

@@ -21,7 +21,7 @@ from sqlite_utils import Database
 from .. import audit
 from ..db import write_transaction
 from ..errors import BadRequest, NotFound
-from ..records_source import catch_up
+from ..records.source import catch_up
 from ..surveys.registry import get_definition
 from ..timeutil import now_iso
 from . import evidence, model, vocab

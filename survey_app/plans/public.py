@@ -12,9 +12,10 @@ from __future__ import annotations
 from flask import Blueprint, make_response, render_template
 
 from ..auth.access import ANYONE, access
-from ..capture.i18n import direction, pick_language
+from ..capture.i18n import pick_language
 from ..db import get_db
 from ..errors import NotFound
+from ..languages.texts import direction
 from ..links.model import find_by_token
 from ..surveys.registry import get_definition
 from . import heard, vocab

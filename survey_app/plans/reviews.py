@@ -18,7 +18,7 @@ from .. import audit
 from ..db import write_transaction
 from ..errors import BadRequest, NotFound
 from ..networks.model import names_by_id
-from ..records_source import catch_up
+from ..records.source import catch_up
 from ..timeutil import now_iso
 from . import evidence, model
 from .vocab import surveys_with_concerns

@@ -7,6 +7,8 @@ catalogues. Translations made here need review by native speakers.
 
 from __future__ import annotations
 
+from ..languages.texts import translate
+
 TEXTS = {
     "heard_link": {
         "en": "What we heard, what we are doing",
@@ -24,5 +26,4 @@ TEXTS = {
 
 
 def heard_text(key: str, language: str) -> str:
-    texts = TEXTS[key]
-    return texts.get(language) or texts["en"]
+    return translate(TEXTS[key], language)

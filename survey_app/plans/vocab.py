@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from ..capture.i18n import translate
+from ..languages.texts import translate
 from ..networks.declaration import registry_repeats
-from ..records_source import area_question, concern_question, survey_questions
+from ..records.source import area_question, concern_question, survey_questions
 from ..surveys.registry import get_definition, list_surveys
 
 

@@ -8,7 +8,7 @@ from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from .filters import REVIEW_STATES, STATE_LABELS
+from ..records.review_states import REVIEW_STATES, STATE_LABELS
 from .states import MAX_COMMENT
 
 

@@ -15,9 +15,9 @@ from typing import Any
 from flask_babel import get_locale
 from sqlite_utils import Database
 
-from ..capture.i18n import translate
 from ..exports.columns import survey_questions
 from ..languages.messages import ui_message
+from ..languages.texts import translate
 from ..surveys.registry import dashboard_block, list_surveys
 
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -16,12 +16,12 @@ from .. import storedjson
 from ..auth.access import STAFF, access
 from ..db import get_db
 from ..errors import BadRequest, NotFound
+from ..records.derived_index import pending_count, refresh_before_read
+from ..records.review_states import STATE_LABELS
 from ..surveys.registry import get_definition
 from . import queues
 from .conflicts import resolve
 from .corrections import correct, parse_answers
-from .derived_index import pending_count, refresh_before_read
-from .filters import STATE_LABELS
 from .forms import CorrectionForm, ResolveForm, ReviewForm
 from .labels import labelled
 from .states import set_state

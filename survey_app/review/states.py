@@ -14,8 +14,8 @@ from sqlite_utils import Database
 
 from ..db import write_transaction
 from ..errors import BadRequest, NotFound
+from ..records.review_states import REVIEW_STATES
 from ..timeutil import now_iso
-from .filters import REVIEW_STATES
 
 MAX_COMMENT = 2000
 

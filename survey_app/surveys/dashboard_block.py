@@ -1,6 +1,6 @@
 """The optional ``dashboard`` block of a definition: which questions the dashboard reads.
 
-The dashboard, the derived index (``review/derived_index.py``), the shared filters and
+The dashboard, the derived index (``records/derived_index.py``), the shared filters and
 the review queues never name a question of their own: they ask this module which
 question is the date, the area hierarchy, the kind of group, the people counts, the
 scores, the concerns, the safeguarding flag and the networks repeat of a survey. A

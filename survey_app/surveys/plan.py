@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.logic import Logic, compiled, is_volatile
+from ..languages.texts import translate
 from .schema import SELECT_TYPES
 
 
@@ -39,11 +40,8 @@ class Step:
 
 
 def _text(definition: dict, text: Any) -> str | None:
-    if not text:
-        return None
-    if isinstance(text, str):
-        return text
-    return text.get(definition.get("default_language", "en")) or next(iter(text.values()), None)
+    language = definition.get("default_language", "en")
+    return translate(text, language, language, missing=None)
 
 
 def _allowed(definition: dict, question: dict) -> frozenset[str] | None:

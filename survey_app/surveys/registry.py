@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 from sqlite_utils import Database
 
 from ..db import write_transaction
+from ..languages.texts import translate
 from ..timeutil import now_iso
 from .schema import EXPRESSION_KEYS, load_definition, walk
 
@@ -57,9 +58,7 @@ def compile_expressions(definition: dict) -> dict:
 
 
 def title_text(text: dict | str, language: str = "en") -> str:
-    if isinstance(text, str):
-        return text
-    return text.get(language) or next(iter(text.values()), "")
+    return translate(text, language, language)
 
 
 def publish(db: Database, raw: dict, source: str, user_id: int | None = None) -> tuple[dict, bool]:
@@ -182,7 +181,7 @@ def _replace_block(db: Database, survey_id: str, version: str, block: dict | Non
         " updated_at = excluded.updated_at",
         [survey_id, version, json.dumps(block or {}), now_iso()],
     )
-    from ..review.derived_index import queue_survey
+    from ..records.derived_index import queue_survey
 
     queue_survey(db, survey_id)
 

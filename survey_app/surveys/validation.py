@@ -33,6 +33,7 @@ from ..engine.logic import (
     repeat_target,
     same_calculated,
 )
+from ..languages.texts import translate
 from .plan import Step, plan_for
 from .schema import FILE_TYPES, METADATA_TYPES, NOT_CAPTURED_TYPES, SELECT_TYPES, walk
 
@@ -233,11 +234,8 @@ def scope_questions(questions: list[dict]):
 
 def _text(definition: dict, text: Any) -> str | None:
     """A definition text (message) in the survey's default language."""
-    if not text:
-        return None
-    if isinstance(text, str):
-        return text
-    return text.get(definition.get("default_language", "en")) or next(iter(text.values()), None)
+    language = definition.get("default_language", "en")
+    return translate(text, language, language, missing=None)
 
 
 class _Scope:

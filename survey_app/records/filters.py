@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlite_utils import Database
 
@@ -29,15 +28,8 @@ from ..errors import BadRequest
 from ..exports.columns import survey_questions
 from ..surveys.registry import dashboard_block, list_versions
 from ..surveys.schema import walk
+from .review_states import REVIEW_STATES, SOURCES
 
-REVIEW_STATES = ("received", "approved", "has_issues", "rejected")
-STATE_LABELS = {  # shown in the interface language (lazy: translated when displayed)
-    "received": _l("Received"),
-    "approved": _l("Approved"),
-    "has_issues": _l("Has issues"),
-    "rejected": _l("Rejected"),
-}
-SOURCES = ("facilitator", "link")
 ANSWER_PREFIX = "answer."
 WORD = re.compile(r"[^\W_]+")  # the words FTS5's unicode61 tokenizer sees
 

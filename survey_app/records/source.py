@@ -4,19 +4,18 @@ They read records only through the coordinators' derived index (``submission_fac
 kept up to date by ``catch_up``) and the shared filters and labels. Which question of a
 survey is its area, its concerns, its people counts or its scores is said by the
 definition's ``dashboard`` block (``surveys/dashboard_block.py``); which facts column
-holds a number, by ``number_columns``. No question name is written here. If those move
-(to a ``records/`` package, say), this file is the only one to change.
+holds a number, by ``number_columns``. No question name is written here.
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 
-from .dashboard.summary import Labels
-from .exports.columns import survey_questions
-from .review.derived_index import catch_up, number_columns, refresh_before_read
-from .review.filters import Filters, parse_filters
-from .surveys.registry import dashboard_block
+from ..dashboard.summary import Labels
+from ..exports.columns import survey_questions
+from ..surveys.registry import dashboard_block
+from .derived_index import catch_up, number_columns, refresh_before_read
+from .filters import Filters, parse_filters
 
 # Which records count as evidence: valid ones a coordinator has not rejected.
 COUNTED = "f.validation = 'valid' AND f.review_state != 'rejected'"

@@ -340,3 +340,33 @@ def test_a_select_whose_attachment_is_missing_keeps_what_the_phone_sent(db, tmp_
     assert definition["attachments"] == {"villages.csv": {"missing": True}}
     assert send(definition, {"village": "likoni"})["status"] == "stored"
     assert send(definition, {"village": ["likoni"]})["status"] == "quarantined"
+
+
+def test_a_bare_name_reads_as_empty_as_in_odk(tmp_path, db, send):
+    # osm-fieldwork's wastedisposal and waterpoints forms write `yes` and `basic` where
+    # 'yes' was meant; pyxform and Collect accept them and read an empty value.
+    survey = [
+        ["type", "name", "label", "calculation", "required"],
+        ["text", "kind", "Kind", "", "basic"],
+        ["calculate", "flag", "", "if(yes = '', 'empty', 'set')", ""],
+    ]
+    result = check(tmp_path, survey)
+    assert result.ok, result.errors
+    questions = by_name(result.definition)
+    assert questions["flag"]["calculation"] == "if('' = '', 'empty', 'set')"
+    assert questions["kind"]["required"] == "''"  # never required, as in Collect
+    notes = " ".join(result.notes)
+    assert "yes is neither in quotes nor ${yes}" in notes and "column 'calculation'" in notes
+    assert "basic is neither in quotes nor ${basic}" in notes
+    path = build_xlsform(tmp_path / "bare.xlsx", survey, None, {"form_id": "bare", "version": "1"})
+    definition = import_xlsform(db, path.read_bytes(), path.name).definition
+    verdict = send(definition, {"flag": "empty"})  # "kind" left empty: not required
+    assert verdict["status"] == "stored", verdict
+
+
+def test_a_form_id_that_is_not_a_name_gets_one(tmp_path):
+    # osm-fieldwork's waste_collection form has form_id `=NOW()`, saved by Excel as a date.
+    survey = [["type", "name", "label"], ["text", "q", "Q"]]
+    result = check(tmp_path, survey, settings={"form_id": "2021-03-21 18:07:55", "version": "1"})
+    assert result.ok, result.errors
+    assert result.definition["id"] == "form_2021_03_21_18_07_55"

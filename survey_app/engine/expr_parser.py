@@ -133,6 +133,7 @@ class ExpressionError(ValueError):
         super().__init__(message)
         self.source = source
         self.position = position
+        self.bare_name: str | None = None  # set for a name that is neither ${name} nor a call
 
 
 class _Token:
@@ -288,10 +289,12 @@ class _Parser:
                 raise self.error(f"Operator {tok.value!r} is missing its left operand", tok)
             if self.allow_columns and ":" not in tok.value:
                 return {"col": tok.value}
-            raise self.error(
+            error = self.error(
                 f"Unknown name {tok.value!r} (write ${{{tok.value}}} to refer to a question)",
                 tok,
             )
+            error.bare_name = tok.value
+            raise error
         if tok.kind == "end":
             raise self.error("Unexpected end of expression", tok)
         raise self.error(f"Unexpected {self.describe(tok)}", tok)

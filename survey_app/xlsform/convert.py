@@ -388,6 +388,7 @@ class _Converter:
             )
             return
         try:
+            source = self.without_bare_names(source, key, row, column)
             tree = parse(source, allow_columns=(key == "choice_filter"))
         except RegexRefused as exc:
             self.problem(row, column, str(exc))
@@ -398,6 +399,27 @@ class _Converter:
         question[key] = source
         self.refs.append((row, column, source, references(tree)))
         self.lookups |= _lookups(tree)
+
+    def without_bare_names(self, source: str, key: str, row: int | None, column: str) -> str:
+        """``yes`` where ``'yes'`` or ``${yes}`` was meant: in ODK a bare name is a path to a
+        child of the question itself, which never exists, so it reads as empty. pyxform and
+        Collect accept such forms (osm-fieldwork has several), so they import here too, with
+        each bare name written as the empty text it evaluates to, and a note saying so."""
+        for _ in range(20):  # a form row has a handful of names at most
+            try:
+                parse(source, allow_columns=(key == "choice_filter"))
+                return source
+            except ExpressionError as exc:
+                if exc.bare_name is None or exc.position is None:
+                    raise
+                name, at = exc.bare_name, exc.position
+                self.note(
+                    f"Row {row}, column {column!r}: {name} is neither in quotes nor ${{{name}}};"
+                    f" ODK reads it as an empty value, and so does this app. Write '{name}' for"
+                    f" the text or ${{{name}}} for the question."
+                )
+                source = source[:at] + "''" + source[at + len(name) :]
+        return source
 
     def appearance(self, question: dict, value: str, row: int | None) -> None:
         words = value.split()
@@ -589,7 +611,9 @@ class _Converter:
     def survey_id(self, settings: dict) -> str:
         raw = settings.get("form_id") or self.book.file_stem or ""
         slug = re.sub(r"[^a-z0-9_]+", "_", raw.lower()).strip("_")
-        slug = re.sub(r"^[^a-z]+", "", slug)[:64]
+        if slug and not slug[0].isalpha():  # e.g. "=NOW()" saved by Excel as a date
+            slug = "form_" + slug
+        slug = slug[:64]
         if len(slug) < 2:
             self.problem(None, "form_id", "give the form an id (letters, digits and _)", "settings")
             return "form"

@@ -1,14 +1,14 @@
 """Bounds on an XLSForm upload, checked before pyxform reads a byte of it.
 
 A 1 MB .xlsx of 70,000 rows once took 66 s of CPU in one request; a zip bomb (a small
-file that inflates to gigabytes) or a sheet whose only cell sits on row 1,000,000 (pyxform
-keeps empty rows, so that is a million rows) would take more. So an upload is refused,
+file that inflates to gigabytes) would take more. So an upload is refused,
 with a message that says which bound and by how much, when it has:
 
 * more files, or more bytes once decompressed, than a workbook needs (``scan_zip``);
 * more rows or cells than ``XLSFORM_MAX_ROWS`` / ``XLSFORM_MAX_CELLS`` (counted by
-  streaming each sheet's XML: the row count is the highest row number, not the number of
-  rows written);
+  streaming each sheet's XML: a row counts when one of its cells holds something; rows
+  that are only formatting, which spreadsheet programs write down to row 65,536 or
+  1,048,576, do not count, and pyxform stops reading after 60 empty rows anyway);
 
 and the conversion itself runs in a reader process (``run_bounded``) that is killed after
 ``XLSFORM_MAX_SECONDS`` and may not grow past ``XLSFORM_MAX_MEMORY_MB``. Readers come
@@ -34,8 +34,10 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import gettext
 
-_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"|<(?:\w+:)?row\b')
-_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+# A cell that holds something is written <c r="B12" ...>...</c>; an empty, formatted one
+# is <c r="B12" s="3"/>. A row's number is read from its cells' references.
+_VALUE_CELL = re.compile(rb'<(?:\w+:)?c\b(?:[^>]*?\br="[A-Z]+(\d+)")?[^>]*?(?<!/)>')
+_EMPTY_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*/>")
 _CHUNK = 1 << 20
 _MAX_ENTRIES = 500
 
@@ -125,9 +127,22 @@ def scan_zip(data: bytes, limits: Limits) -> tuple[int, int]:
 
 
 def _count_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> tuple[int, int, int]:
-    """Stream one sheet's XML: (highest row number or rows seen, cells, bytes inflated)."""
-    rows_seen = highest = cells = size = 0
+    """Stream one sheet's XML: (rows holding a value, cells, bytes inflated)."""
+    rows: set[int] = set()
+    unnumbered = cells = size = 0
     tail = b""
+
+    def count(body: bytes) -> int:
+        nonlocal unnumbered
+        found = 0
+        for match in _VALUE_CELL.finditer(body):
+            found += 1
+            if match.group(1):
+                rows.add(int(match.group(1)))
+            else:
+                unnumbered += 1  # no reference: count it as a row of its own (the worst case)
+        return found + len(_EMPTY_CELL.findall(body))
+
     try:
         with archive.open(member) as stream:
             while chunk := stream.read(_CHUNK):
@@ -139,19 +154,11 @@ def _count_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int)
                 cut = text.rfind(b"<")
                 cut = len(text) if cut < 0 else cut
                 body, tail = text[:cut], text[cut:]
-                for match in _ROW.finditer(body):
-                    rows_seen += 1
-                    if match.group(1):
-                        highest = max(highest, int(match.group(1)))
-                cells += len(_CELL.findall(body))
-        for match in _ROW.finditer(tail):
-            rows_seen += 1
-            if match.group(1):
-                highest = max(highest, int(match.group(1)))
-        cells += len(_CELL.findall(tail))
+                cells += count(body)
+        cells += count(tail)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
         return 0, 0, size  # damaged: left to the reader, which refuses it cleanly
-    return max(rows_seen, highest), cells, size
+    return len(rows) + unnumbered, cells, size
 
 
 def _too_big(size: int) -> str:

@@ -402,9 +402,10 @@ def test_switching_language_offline_keeps_the_form_usable(phone):
     page.wait_for_selector(".save-state")
     phone.set_offline(True)
     try:
-        page.click("header a[data-lang=ar]")
-        page.wait_for_url("**lang=ar**")
+        page.click("nav[data-form-langs] summary")  # the page's one language choice
+        page.click("nav[data-form-langs] a[data-lang=ar]")
         page.wait_for_function("() => document.querySelector('form.survey-form').dir === 'rtl'")
+        assert page.text_content("nav[data-form-langs] [data-lang-current]") == "العربية"
         assert page.text_content("h1") == "جلسة استماع مجتمعية"  # the questions follow the choice
         assert page.get_attribute("html", "lang") == "en"  # the saved page's own interface
         page.check("input[name=consent][value=yes]")  # still usable
@@ -413,3 +414,11 @@ def test_switching_language_offline_keeps_the_form_usable(phone):
         phone.set_offline(False)
     page.goto("/")  # online again: the server follows the choice made offline
     assert page.get_attribute("html", "dir") == "rtl"
+
+
+def test_a_form_with_languages_of_its_own_shows_only_its_choice(auth, client):
+    """One language row: a form with several languages replaces the header's switcher."""
+    auth.login("facilitator")
+    form = client.get("/forms/listening_session").text
+    assert 'class="langs ui-langs"' not in form and form.count("data-form-langs") == 1
+    assert 'class="langs ui-langs"' in client.get("/").text

@@ -1,0 +1,46 @@
+"""The facilitator's form and lists on a small phone (360 and 390 px), in Chromium.
+
+What a facilitator found on a real phone: two language rows pushing the first question
+down the screen, staff words, and a list of what they sent that was cut off and could
+not be opened.
+"""
+
+from __future__ import annotations
+
+from conftest import browser_login
+
+LANGUAGE_CONTROLS = """() => [...document.querySelectorAll('nav')]
+  .filter((nav) => nav.querySelector('a[data-lang]') && nav.getBoundingClientRect().height > 0).length"""
+
+
+def small_phone(browser, live_server, width=360, height=740):
+    return browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url)
+
+
+def test_the_form_opens_with_one_language_choice_and_the_first_question_on_screen(browser, live_server):
+    context = small_phone(browser, live_server)
+    try:
+        page = context.new_page()
+        browser_login(page)
+        page.goto("/forms/listening_session")
+        page.wait_for_selector(".save-state")
+        assert page.evaluate(LANGUAGE_CONTROLS) == 1
+        first = page.locator(".survey-form .q").first
+        field = first.locator("input").first.bounding_box()
+        bar = page.locator(".survey-form .actions").bounding_box()
+        assert first.bounding_box()["y"] < 600, first.bounding_box()
+        # The first question can be answered without scrolling: above the sticky send bar.
+        assert field["y"] + field["height"] <= bar["y"], (field, bar)
+        # The one choice still offers every language of the form, each a 44-px target.
+        page.click("nav[data-form-langs] summary")
+        links = page.locator("nav[data-form-langs] a[data-lang]")
+        assert links.count() == 4
+        for link in links.all():
+            box = link.bounding_box()
+            assert box["height"] >= 44 and box["x"] + box["width"] <= 360 + 1, box
+        page.click("nav[data-form-langs] a[data-lang=fr]")
+        assert page.text_content("nav[data-form-langs] [data-lang-current]") == "Français"
+        assert page.get_attribute("form.survey-form", "lang") == "fr"
+        assert not page.locator("nav[data-form-langs] details").evaluate("(d) => d.open")
+    finally:
+        context.close()

@@ -44,3 +44,18 @@ def test_the_form_opens_with_one_language_choice_and_the_first_question_on_scree
         assert not page.locator("nav[data-form-langs] details").evaluate("(d) => d.open")
     finally:
         context.close()
+
+
+def test_the_home_page_tells_a_facilitator_about_sending_and_space_in_plain_words(phone):
+    page = phone.new_page()
+    browser_login(page)
+    page.wait_for_function("() => document.getElementById('storage-state').dataset.files !== undefined")
+    text = page.inner_text("#device-records")
+    for staff in ("Outbox", "Sync", "Storage", "Not guaranteed", "used of", "GB"):
+        assert staff not in text, staff
+    assert page.inner_text("#sync-now") == "Send now"
+    assert "saved." in page.inner_text("#storage-state")
+    page.goto("/?lang=sw")
+    page.wait_for_function("() => document.getElementById('storage-state').dataset.files !== undefined")
+    assert page.inner_text("#sync-now") == "Tuma sasa"
+    assert "zimehifadhiwa." in page.inner_text("#storage-state")

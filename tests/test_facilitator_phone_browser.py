@@ -59,3 +59,26 @@ def test_the_home_page_tells_a_facilitator_about_sending_and_space_in_plain_word
     page.wait_for_function("() => document.getElementById('storage-state').dataset.files !== undefined")
     assert page.inner_text("#sync-now") == "Tuma sasa"
     assert "zimehifadhiwa." in page.inner_text("#storage-state")
+
+
+def test_my_submissions_fit_a_390px_phone_and_each_opens_read_only(phone, client, token_for):
+    from support_coordinators import item, send, session
+
+    records = [item(session(n, venue="The long-named community social hall of ward " * 2)) for n in range(3)]
+    send(client, token_for("facilitator"), records)
+    page = phone.new_page()
+    browser_login(page)
+    page.goto("/my/submissions")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    rows = page.locator("ul.sent-records a.record-link")
+    assert rows.count() == 3
+    for row in rows.all():
+        for part in [row, *row.locator("strong, span, small").all()]:
+            box = part.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1, box
+        assert "ref " in row.inner_text()
+    rows.first.click()
+    page.wait_for_url("**/my/submissions/*")
+    assert page.locator("dl.answers").is_visible()
+    assert page.locator("main form, main input, main textarea").count() == 0  # read-only
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")

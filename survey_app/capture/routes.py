@@ -79,8 +79,9 @@ def submit_form(survey_id: str):
     started_at = form.get("_started_at") or now_iso()
     if form.get("_add_repeat"):
         return _page(definition, with_extra_instance(form), {}, submission_id, started_at)
+    too_large: dict = {}
     if request.files:  # the no-JavaScript path's photos and recordings: stored first
-        form = store_posted_files(
+        form, too_large = store_posted_files(
             get_db(),
             current_app.config,
             FileStore(files_root()),
@@ -90,6 +91,8 @@ def submit_form(survey_id: str):
             form,
             request.files,
         )
+    if too_large:  # nothing is stored without its file: the form again, answers kept
+        return _page(definition, form, too_large, submission_id, started_at, status=413)
     data = form_answers(definition, form)
     errors = validate_submission(definition, data, {"finalized_at": now_iso()})
     if errors:

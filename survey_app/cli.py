@@ -283,6 +283,28 @@ def restore_command(path: Path, force: bool) -> None:
     click.echo("Migrations applied: " + (", ".join(applied) if applied else "none (the backup was current)"))
 
 
+@main.command("purge-uploads")
+@click.option(
+    "--hours", type=click.FloatRange(min=1), default=None, help="Idle hours (default: UPLOAD_ABANDON_HOURS)."
+)
+def purge_uploads_command(hours: float | None) -> None:
+    """Delete uploads never finished and idle for HOURS (stored files are never touched)."""
+    from .attachments.cleanup import purge_abandoned
+    from .attachments.storage import FileStore, files_root
+    from .db import connect
+
+    app = create_app()
+    hours = hours if hours is not None else app.config["UPLOAD_ABANDON_HOURS"]
+    db = connect(app.config["DATABASE"])
+    try:
+        purged = purge_abandoned(db, FileStore(files_root(app.config)), hours)
+    finally:
+        db.close()
+    click.echo(
+        f"Deleted {purged.uploads} unfinished uploads idle for over {hours:g} h ({purged.bytes} bytes)."
+    )
+
+
 @main.command("create-link")
 @click.argument("survey")
 @click.option("--label", required=True, help='Who the link is for, e.g. "Likoni women\'s group, March".')

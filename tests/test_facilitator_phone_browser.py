@@ -82,3 +82,42 @@ def test_my_submissions_fit_a_390px_phone_and_each_opens_read_only(phone, client
     assert page.locator("dl.answers").is_visible()
     assert page.locator("main form, main input, main textarea").count() == 0  # read-only
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+CACHED = "async (url) => !!(await caches.match(url))"
+
+
+def test_capture_code_the_precache_left_out_is_kept_once_used_and_works_offline(phone, db):
+    """The account's precache holds only the capture modules its forms need; a form
+    published later brings its own (here the barcode module) on first use, kept offline."""
+    from support_offline import wait_for_worker, wait_until
+
+    from survey_app.surveys.registry import publish
+
+    page = phone.new_page()
+    browser_login(page)
+    wait_for_worker(page)
+    assert page.evaluate(CACHED, "/static/js/capture/files.js")  # the listening session's photo
+    assert not page.evaluate(CACHED, "/static/js/capture/barcode.js")  # no form needs it yet
+    assert not page.evaluate(CACHED, "/static/js/publicform.js")  # public links only
+    definition = {
+        "id": "poster_codes",
+        "version": "1",
+        "title": {"en": "Posters"},
+        "questions": [{"name": "code", "type": "barcode", "label": {"en": "Code on the poster"}}],
+    }
+    publish(db, definition, source="test")
+    page.goto("/forms/poster_codes")  # once, online
+    wait_until(lambda: page.evaluate(CACHED, "/static/js/capture/barcode.js"), message="barcode.js kept")
+    phone.set_offline(True)
+    try:
+        response = page.reload()
+        assert response is None or response.from_service_worker
+        page.wait_for_selector(".save-state")
+        assert (
+            page.evaluate("async () => typeof (await import('/static/js/capture/barcode.js')).attach")
+            == "function"
+        )
+        page.fill("input[name=code]", "POSTER-17")  # typed, offline
+    finally:
+        phone.set_offline(False)

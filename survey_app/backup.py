@@ -12,10 +12,8 @@ through the same backup API (correct even while a server has the file open) and 
 migrations, so an older backup comes back at today's schema.
 
 What a backup holds: the SQLite file, which is every record, account, link, review, audit
-entry and the list of every attachment. The attachment files (``ATTACHMENTS_DIR``) are
-content-addressed and never change: copying that folder after the database backup gives
-every file the backup lists (deploy/README.md, Backups). Folding them into ``PATH.files/``
-here is the next step.
+entry and the list of every attachment, and beside it ``PATH.files/``, every attachment
+file that list names, verified by SHA-256 (``backup_files.py``, called by the commands).
 """
 
 from __future__ import annotations

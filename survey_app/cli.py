@@ -227,13 +227,30 @@ def backup_command(path: Path) -> None:
         copied = backup(app.config["DATABASE"], path)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    from .attachments.storage import files_root
+    from .backup_files import copy_files, files_folder
     from .doctor import note_backup
 
+    # The files the copy names, from the attachments folder into PATH.files/, verified.
+    files = copy_files(copied.path, files_root(app.config), files_folder(copied.path))
     note_backup(app.config["DATABASE"], copied.path, copied.submissions)  # for survey-app doctor
     click.echo(
         f"Backed up {app.config['DATABASE']} to {copied.path}: {copied.submissions} submissions,"
         f" {copied.bytes / 1e6:.1f} MB, integrity ok, {copied.seconds:.1f} s."
     )
+    _report_files("Files in " + str(files.folder), files)
+
+
+def _report_files(what: str, files) -> None:
+    """The files' summary; each problem on stderr and exit 1 (the rest was copied)."""
+    click.echo(
+        f"{what}: {files.copied} copied ({files.bytes / 1e6:.1f} MB), {files.kept} already there,"
+        " each verified by SHA-256."
+    )
+    for problem in files.problems:
+        click.echo(f"PROBLEM  file {problem}", err=True)
+    if files.problems:
+        raise click.ClickException(f"{len(files.problems)} file(s) could not be copied (see above).")
 
 
 @main.command("doctor")
@@ -263,12 +280,17 @@ def doctor_command() -> None:
 @click.option("--force", is_flag=True, help="Replace a database that holds data (a copy of it is kept).")
 def restore_command(path: Path, force: bool) -> None:
     """Restore the database from the backup PATH, then apply pending migrations."""
-    from .backup import BackupError, restore
+    from .attachments.storage import files_root
+    from .backup import BackupError, check, restore
+    from .backup_files import copy_files, files_folder
     from .db import connect
     from .migrate import migrate as run_migrations
 
     app = create_app()
     try:
+        check(path)
+        # Files first (into the attachments folder, verified), then the records that name them.
+        files = copy_files(path, files_folder(path), files_root(app.config))
         restored, kept = restore(path, app.config["DATABASE"], force=force)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -281,6 +303,29 @@ def restore_command(path: Path, force: bool) -> None:
         db.close()
     click.echo(f"Restored {path} to {restored.path}: {restored.submissions} submissions, integrity ok.")
     click.echo("Migrations applied: " + (", ".join(applied) if applied else "none (the backup was current)"))
+    _report_files("Files restored into " + str(files_root(app.config)), files)
+
+
+@main.command("purge-uploads")
+@click.option(
+    "--hours", type=click.FloatRange(min=1), default=None, help="Idle hours (default: UPLOAD_ABANDON_HOURS)."
+)
+def purge_uploads_command(hours: float | None) -> None:
+    """Delete uploads never finished and idle for HOURS (stored files are never touched)."""
+    from .attachments.cleanup import purge_abandoned
+    from .attachments.storage import FileStore, files_root
+    from .db import connect
+
+    app = create_app()
+    hours = hours if hours is not None else app.config["UPLOAD_ABANDON_HOURS"]
+    db = connect(app.config["DATABASE"])
+    try:
+        purged = purge_abandoned(db, FileStore(files_root(app.config)), hours)
+    finally:
+        db.close()
+    click.echo(
+        f"Deleted {purged.uploads} unfinished uploads idle for over {hours:g} h ({purged.bytes} bytes)."
+    )
 
 
 @main.command("create-link")

@@ -113,6 +113,13 @@ SETTINGS: list[Setting] = [
         int,
     ),
     Setting(
+        "UPLOAD_ABANDON_HOURS",
+        72,
+        "Hours without a byte after which an unfinished upload is deleted (at least 1; a phone"
+        " that comes back sends the file again).",
+        int,
+    ),
+    Setting(
         "ATTACHMENT_MAX_SURVEY_BYTES",
         20 * 1024 * 1024 * 1024,
         "Most bytes of files one survey may hold, all records together (413 above).",

@@ -33,6 +33,8 @@ ROUTES = [
     ("capture.submit_form", "POST", "/forms/listening_session", SIGNED_IN),
     ("capture.thanks", "GET", "/forms/listening_session/thanks", SIGNED_IN),
     ("capture.my_submissions", "GET", "/my/submissions", SIGNED_IN),
+    # A facilitator reads only their own record (another's is 404: tests/test_capture.py).
+    ("capture.my_submission", "GET", f"/my/submissions/{NO_RECORD}", SIGNED_IN),
     ("api.csrf_token", "GET", "/api/v1/csrf", ANYONE),
     ("api.surveys", "GET", "/api/v1/surveys", SIGNED_IN),
     ("api.survey_definition", "GET", "/api/v1/surveys/listening_session", SIGNED_IN),

@@ -125,6 +125,41 @@ def test_my_submissions_lists_only_my_own(client, auth, app):
     assert "Nothing sent yet." in other.get("/my/submissions").text
 
 
+def test_a_facilitator_opens_what_they_sent_read_only_and_nobody_else_can(client, auth, app, db):
+    from conftest import PASSWORD, Auth
+
+    from survey_app.auth.users import create_user
+
+    create_user(db, "facilitator2", PASSWORD, "facilitator")
+    auth.login("facilitator")
+    response, record_id = _post(client, client.get("/forms/community_feedback").text, FEEDBACK)
+    assert response.status_code == 302
+    listing = client.get("/my/submissions").text
+    assert f'href="/my/submissions/{record_id}"' in listing
+    page = client.get(f"/my/submissions/{record_id}")
+    assert page.status_code == 200
+    assert "A youth centre" in page.text and "Community feedback" in page.text
+    assert "<form" not in page.text.split("<main", 1)[1]  # read-only: nothing to post
+    for role in ("facilitator2", "coordinator", "admin"):  # not theirs: 404, says nothing
+        other = app.test_client()
+        Auth(other).login(role)
+        refused = other.get(f"/my/submissions/{record_id}")
+        assert refused.status_code == 404, role
+        assert "A youth centre" not in refused.text
+    anonymous = app.test_client().get(f"/my/submissions/{record_id}")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    assert client.get("/my/submissions/not-a-uuid").status_code == 404
+
+
+def test_my_submissions_names_each_session_by_its_date_venue_and_ward(client, auth, token_for):
+    from support_coordinators import item, send, session
+
+    send(client, token_for("facilitator"), [item(session(1, venue="Kongowea social hall"))])
+    auth.login("facilitator")
+    listing = client.get("/my/submissions").text
+    assert "Kongowea social hall" in listing and " v1" not in listing
+
+
 def test_a_draft_reopens_its_own_version(client, auth, db):
     from survey_app.surveys.registry import get_definition, publish
 
@@ -153,4 +188,4 @@ def test_the_listening_session_comes_first_without_staff_version_numbers(client,
     assert html.index(first) < html.index(second)
     assert "<small>v1</small>" not in html
     auth.login("coordinator")
-    assert "<small>v1</small>" in client.get("/").text
+    assert '<small class="version">version 1</small>' in client.get("/").text

@@ -192,6 +192,7 @@ def test_language_switch_right_to_left_and_remembered_offline(phone, tmp_path):
     wait_for_worker(page)
     page.check("input[name=consent][value=yes]")
     page.evaluate("() => { window.samePage = true; }")
+    page.click("nav[data-form-langs] summary")  # folded into one line until opened
     page.click("nav[data-form-langs] a[data-lang=ar]")
     form = page.locator("form.survey-form")
     assert form.get_attribute("dir") == "rtl" and form.get_attribute("lang") == "ar"
@@ -212,6 +213,7 @@ def test_language_switch_right_to_left_and_remembered_offline(phone, tmp_path):
     assert page.text_content("h1") == "جلسة استماع مجتمعية"
     page.check("input[name=consent][value=yes]")  # the logic works offline, in Arabic
     assert not hidden(page, "[data-key=participants]")
+    page.click("nav[data-form-langs] summary")  # folded into one line until opened
     page.click("nav[data-form-langs] a[data-lang=fr]")
     assert page.get_attribute("form.survey-form", "dir") == "ltr"
     assert page.text_content("label[for='f-consent-yes'] [data-tr-choice]") == "Oui"

@@ -384,9 +384,7 @@ def test_the_scripts_speak_the_page_language(phone):
     page = phone.new_page()
     browser_login(page)
     page.goto("/?lang=fr")
-    page.wait_for_function(
-        "() => document.getElementById('sync-summary').textContent.includes('synchronisation')"
-    )
+    page.wait_for_function("() => document.getElementById('sync-summary').textContent.includes('serveur')")
     assert page.text_content("#sync-summary").startswith("Rien n'attend d'être envoyé.")
     assert page.text_content("#drafts-list") == "Aucun brouillon."
 
@@ -402,9 +400,10 @@ def test_switching_language_offline_keeps_the_form_usable(phone):
     page.wait_for_selector(".save-state")
     phone.set_offline(True)
     try:
-        page.click("header a[data-lang=ar]")
-        page.wait_for_url("**lang=ar**")
+        page.click("nav[data-form-langs] summary")  # the page's one language choice
+        page.click("nav[data-form-langs] a[data-lang=ar]")
         page.wait_for_function("() => document.querySelector('form.survey-form').dir === 'rtl'")
+        assert page.text_content("nav[data-form-langs] [data-lang-current]") == "العربية"
         assert page.text_content("h1") == "جلسة استماع مجتمعية"  # the questions follow the choice
         assert page.get_attribute("html", "lang") == "en"  # the saved page's own interface
         page.check("input[name=consent][value=yes]")  # still usable
@@ -413,3 +412,45 @@ def test_switching_language_offline_keeps_the_form_usable(phone):
         phone.set_offline(False)
     page.goto("/")  # online again: the server follows the choice made offline
     assert page.get_attribute("html", "dir") == "rtl"
+
+
+def test_a_form_with_languages_of_its_own_shows_only_its_choice(auth, client):
+    """One language row: a form with several languages replaces the header's switcher."""
+    auth.login("facilitator")
+    form = client.get("/forms/listening_session").text
+    assert 'class="langs ui-langs"' not in form and form.count("data-form-langs") == 1
+    assert 'class="langs ui-langs"' in client.get("/").text
+
+
+STAFF_WORDS = re.compile(r"Outbox|Sync now|Storage|sync|\bv\d+\b|used of")
+PLAIN = {
+    "en": ("Send now", "Waiting to send", "Space on this phone"),
+    "fr": ("Envoyer maintenant", "En attente d'envoi", "Place sur ce téléphone"),
+    "ar": ("أرسل الآن", "في انتظار الإرسال", "المساحة على هذا الهاتف"),
+    "sw": ("Tuma sasa", "Zinasubiri kutumwa", "Nafasi kwenye simu hii"),
+}
+
+
+@pytest.mark.parametrize("lang", UI_LANGUAGES)
+def test_the_facilitators_home_page_speaks_plain_words(auth, client, lang):
+    """No staff words on a facilitator's home page: no versions, outbox, sync or storage."""
+    auth.login("facilitator")
+    page = html.unescape(client.get(f"/?lang={lang}").text)
+    main = re.search(r"<main.*</main>", page, re.S).group(0)
+    visible = re.sub(r"<[^>]+>", " ", main)
+    assert not STAFF_WORDS.search(visible), STAFF_WORDS.search(visible)
+    for words in PLAIN[lang]:
+        assert words in visible
+
+
+def test_the_scripts_plain_words_are_translated():
+    """The phone's words about sending and space exist in every language."""
+    from survey_app.languages.messages import JS_STRINGS
+
+    for text in (
+        "Last sent to the server: {when}.",
+        "Kept safe: the phone will not delete these records to make space.",
+        "{used} saved.",
+    ):
+        assert text in JS_STRINGS
+    assert not [t for t in JS_STRINGS if STAFF_WORDS.search(t)]

@@ -87,3 +87,35 @@ def test_form_page_offers_the_hooks_the_phone_relies_on(client, auth):
     assert 'data-name="venue" data-type="text" data-key="venue" data-required' in html
     assert "data-add-repeat" in html and 'name="networks__count"' in html
     assert 'src="/static/js/form.js"' in html
+
+
+def test_an_accounts_shell_holds_only_the_capture_code_its_forms_need(client, auth, db):
+    """Page weight: a signed-in phone keeps no public-link scripts and only the capture
+    modules its forms use (the rest is fetched, and kept, when first used)."""
+    anonymous = set(client.get("/api/v1/offline/precache").json["shell"])
+    assert {"/static/js/capture/barcode.js", "/static/js/publicform.js"} <= anonymous
+    auth.login("facilitator")
+    shell = set(client.get("/api/v1/offline/precache").json["shell"])
+    # The listening session has a photo and a location, no barcode.
+    assert {
+        "/static/js/capture/index.js",
+        "/static/js/capture/files.js",
+        "/static/js/capture/location.js",
+    } <= shell
+    assert "/static/js/capture/barcode.js" not in shell
+    assert not shell & {"/static/js/publicform.js", "/static/js/publictexts.js", "/static/js/linkstatus.js"}
+    assert "/static/js/form.js" in shell and "/static/js/home.js" in shell
+
+    from survey_app.surveys.registry import publish
+
+    publish(
+        db,
+        {
+            "id": "poster_codes",
+            "version": "1",
+            "title": {"en": "Posters"},
+            "questions": [{"name": "code", "type": "barcode", "label": {"en": "Code"}}],
+        },
+        source="test",
+    )
+    assert "/static/js/capture/barcode.js" in client.get("/api/v1/offline/precache").json["shell"]

@@ -758,6 +758,14 @@ class FormLogic {
     for (const link of document.querySelectorAll('nav[data-form-langs] a[data-lang]')) {
       if (link.dataset.lang === code) link.setAttribute('aria-current', 'true');
       else link.removeAttribute('aria-current');
+      const nav = link.closest('nav');
+      const current = nav.querySelector('[data-lang-current]');
+      if (link.dataset.lang === code && current) {
+        current.textContent = link.textContent;
+        current.lang = code;
+      }
+      const fold = nav.querySelector('details');
+      if (fold && !quiet) fold.open = false; // chosen: fold the choice back into its line
     }
     this.translate(this.form);
     if (this.root) this.updateReferences();

@@ -1,5 +1,5 @@
 /* The home screen's "On this phone" part: drafts (resume, discard with confirmation), the
- * outbox and recently sent records with counts, "Sync now", the last successful sync,
+ * outbox and recently sent records with counts, "Send now", when records were last sent,
  * storage (persistent or not, space used) and "Save a backup file".
  * Everything here reads IndexedDB, so it works offline; the page itself comes from the
  * service worker's cache when there is no connection.
@@ -151,9 +151,9 @@ async function renderStorage() {
     .catch(() => ({ count: 0, bytes: 0 }));
   const kept =
     info.persisted === true
-      ? t('Kept: the browser will not clear it to make space.')
-      : t('Not guaranteed: the browser may clear it if the phone runs out of space. Send records, or save a backup file, often.');
-  const used = info.usage === null ? '' : ' ' + t('{used} used of {quota}.', { used: bytes(info.usage), quota: bytes(info.quota) });
+      ? t('Kept safe: the phone will not delete these records to make space.')
+      : t('The phone may delete these records if it runs out of space. Send them, or save a backup file, often.');
+  const used = info.usage === null ? '' : ' ' + t('{used} saved.', { used: bytes(info.usage) });
   const target = document.getElementById('storage-state');
   const photos = files.count
     ? ' ' + tn(files.count, '1 photo or recording ({size}) waits with its record.', '{n} photos and recordings ({size}) wait with their records.', { size: bytes(files.bytes) })

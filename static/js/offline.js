@@ -3,7 +3,7 @@
  * storage checks and the backup file.
  *
  * Sync runs on app open, on the `online` event, when the page becomes visible again,
- * on a back-off timer after a failure, by the "Sync now" button, and (in the worker)
+ * on a back-off timer after a failure, by the "Send now" button, and (in the worker)
  * through Background Sync. All of these go through requestSync(), which is single-flight
  * here and, through the Web Locks API in sync-core.js, across tabs and the worker.
  */
@@ -277,7 +277,7 @@ export function plural(n, one, many) {
 
 /* One sentence for the sync state: how many wait, and when a sync last succeeded. */
 export function syncSentence(status, waiting) {
-  const last = t('Last successful sync: {when}.', { when: when(status && status.lastSuccess) });
+  const last = t('Last sent to the server: {when}.', { when: when(status && status.lastSuccess) });
   if (!waiting) return t('Nothing waits to be sent.') + ' ' + last;
   return tn(waiting, '1 record waits to be sent.', '{n} records wait to be sent.') + ' ' + last;
 }

@@ -28,6 +28,7 @@ from ..links.ratelimit import pages_per_addr
 from ..surveys.registry import current_version
 from ..timeutil import now_iso
 from . import tus
+from .cleanup import purge_now_and_then
 from .media import OCTET, sniff
 from .model import Upload, Uploader, complete_upload, create_upload, get_upload, record_files, valid_name
 from .storage import SHA256, FileStore, files_root
@@ -87,6 +88,8 @@ def _create(who: Uploader, link_survey: str | None, location) -> Response:
         length=length,
         declared_type=declared,
     )
+    if created:  # now and then, the uploads phones never finished go (cleanup.py)
+        purge_now_and_then(get_db(), _store(), current_app.config["UPLOAD_ABANDON_HOURS"])
     offset = _offset(upload)
     response = jsonify({"ok": True, "upload": upload.id, "offset": offset, "complete": offset == length})
     response.status_code = 201 if created else 200

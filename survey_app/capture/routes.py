@@ -16,6 +16,7 @@ from ..attachments.direct import store_posted_files
 from ..attachments.model import Uploader
 from ..attachments.storage import FileStore, files_root
 from ..auth.access import ALL_ROLES, access
+from ..coordinator.options import page_language
 from ..db import get_db
 from ..errors import NotFound
 from ..surveys.registry import get_definition
@@ -25,6 +26,7 @@ from ..timeutil import now_iso
 from .errorsummary import error_labels, error_targets
 from .formdata import form_answers, takes_files, with_extra_instance
 from .i18n import pick_language
+from .mine import my_record, my_rows
 
 bp = Blueprint("capture", __name__)
 
@@ -77,8 +79,9 @@ def submit_form(survey_id: str):
     started_at = form.get("_started_at") or now_iso()
     if form.get("_add_repeat"):
         return _page(definition, with_extra_instance(form), {}, submission_id, started_at)
+    too_large: dict = {}
     if request.files:  # the no-JavaScript path's photos and recordings: stored first
-        form = store_posted_files(
+        form, too_large = store_posted_files(
             get_db(),
             current_app.config,
             FileStore(files_root()),
@@ -88,6 +91,8 @@ def submit_form(survey_id: str):
             form,
             request.files,
         )
+    if too_large:  # nothing is stored without its file: the form again, answers kept
+        return _page(definition, form, too_large, submission_id, started_at, status=413)
     data = form_answers(definition, form)
     errors = validate_submission(definition, data, {"finalized_at": now_iso()})
     if errors:
@@ -124,12 +129,15 @@ def thanks(survey_id: str):
 @access(*ALL_ROLES)
 def my_submissions():
     """What this account has sent, newest first (a facilitator sees only their own)."""
-    rows = list(
-        get_db().query(
-            "SELECT s.id, s.survey_id, s.version, s.validation, s.review_state, s.received_at,"
-            " v.title FROM submissions s LEFT JOIN surveys v ON v.id = s.survey_id"
-            " WHERE s.submitted_by = ? ORDER BY s.received_at DESC LIMIT 200",
-            [current_user.id],
-        )
-    )
+    rows = my_rows(get_db(), current_user.id, page_language)
     return render_template("capture/my_submissions.html", rows=rows)
+
+
+@bp.get("/my/submissions/<submission_id>")
+@access(*ALL_ROLES)
+def my_submission(submission_id: str):
+    """One record this account sent, read-only; anyone else's is 404 (it says nothing)."""
+    record = my_record(get_db(), current_user.id, submission_id, page_language)
+    if record is None:
+        raise NotFound(gettext("You sent no such record."))
+    return render_template("capture/my_submission.html", record=record, lang=record["lang"])

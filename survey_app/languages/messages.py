@@ -32,7 +32,7 @@ JS_STRINGS: tuple[str, ...] = (
     N_("never"),
     N_("unknown"),
     N_("{n} bytes"),
-    N_("Last successful sync: {when}."),
+    N_("Last sent to the server: {when}."),
     N_("Nothing waits to be sent."),
     N_("1 record waits to be sent."),
     N_("{n} records wait to be sent."),
@@ -61,12 +61,11 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Nothing waits to be sent."),
     N_("Nothing sent recently."),
     N_("Sign in again"),
-    N_("Kept: the browser will not clear it to make space."),
+    N_("Kept safe: the phone will not delete these records to make space."),
     N_(
-        "Not guaranteed: the browser may clear it if the phone runs out of space. "
-        "Send records, or save a backup file, often."
+        "The phone may delete these records if it runs out of space. Send them, or save a backup file, often."
     ),
-    N_("{used} used of {quota}."),
+    N_("{used} saved."),
     N_("Sending…"),
     N_("Discard draft {ref}? Its answers are deleted from this phone for good."),
     N_("Backup file saved: {records} waiting to be sent."),

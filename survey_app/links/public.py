@@ -15,9 +15,12 @@ import uuid
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from ..attachments.direct import store_posted_files
+from ..attachments.model import Uploader
+from ..attachments.storage import FileStore, files_root
 from ..auth.access import ANYONE, access
 from ..capture.errorsummary import error_labels, error_targets
-from ..capture.formdata import form_answers, with_extra_instance
+from ..capture.formdata import form_answers, takes_files, with_extra_instance
 from ..db import get_db
 from ..languages import chosen_language, use_page_language
 from ..languages.texts import direction
@@ -99,6 +102,7 @@ def _form_page(link: Link, definition: dict, values, errors, submission_id, star
             submission_id=submission_id,
             started_at=started_at,
             ticket=ticket,
+            takes_files=takes_files(definition),
             **page_context(definition, language),
         ),
         code,
@@ -161,6 +165,19 @@ def submit(token: str):
     if form_data.get("_add_repeat"):
         values = with_extra_instance(form_data)
         return _form_page(link, definition, values, {}, submission_id, started_at, ticket)
+    if request.files and status(link).open:  # photos posted the ordinary way: stored first
+        form_data, too_large = store_posted_files(
+            db,
+            current_app.config,
+            FileStore(files_root()),
+            Uploader(link_id=link.id),  # the link only: no account, address or agent
+            definition,
+            submission_id,
+            form_data,
+            request.files,
+        )
+        if too_large:  # nothing is stored without its file: the form again, answers kept
+            return _form_page(link, definition, form_data, too_large, submission_id, started_at, ticket, 413)
     data = form_answers(definition, form_data)
     errors = validate_submission(definition, data)
     if errors:

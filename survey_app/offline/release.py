@@ -13,13 +13,23 @@ from pathlib import Path
 from flask import current_app, url_for
 
 from .. import STATIC_DIR, __version__
-from ..surveys.registry import list_surveys
+from ..surveys.registry import get_definition, list_surveys
+from ..surveys.schema import FILE_TYPES, walk
 
 # Kept for offline use. PNG icons are left out: only the browser's install uses them (it
 # fetches them itself), and a phone on prepaid data should not pay for them on every
 # release; anything not kept is fetched on demand and cached then.
 SHELL_SUFFIXES = {".js", ".css", ".svg", ".webmanifest", ".woff2"}
 WORKER_FILE = STATIC_DIR / "sw.js"
+# Only a public link's pages use these; a signed-in phone fetches them if it opens a link.
+PUBLIC_ONLY = {"js/publicform.js", "js/publictexts.js", "js/linkstatus.js"}
+# Each capture module, with the question types that need it (static/js/capture/index.js).
+CAPTURE_INDEX = "js/capture/index.js"
+CAPTURE_MODULES = {
+    "js/capture/files.js": FILE_TYPES,
+    "js/capture/barcode.js": {"barcode"},
+    "js/capture/location.js": {"geopoint", "geotrace", "geoshape"},
+}
 
 _static_hash: dict[Path, str] = {}
 
@@ -55,11 +65,28 @@ def release_id() -> str:
     return current_app.config.get("OFFLINE_RELEASE") or f"{__version__}-{static_hash()}"
 
 
-def shell_urls() -> list[str]:
-    """Static URLs every phone keeps (the same for every account)."""
-    urls = ["/manifest.webmanifest"]
-    urls += [url_for("static", filename=path.relative_to(STATIC_DIR).as_posix()) for path in static_files()]
-    return urls
+def capture_modules(db) -> set[str]:
+    """The capture modules the account's forms need (static/js/capture/index.js loads them)."""
+    kinds: set[str] = set()
+    for survey in list_surveys(db):
+        definition = get_definition(db, survey["id"])
+        if definition:
+            kinds.update(q["type"] for q in walk(definition["questions"]))
+    needed = {module for module, types in CAPTURE_MODULES.items() if kinds & types}
+    return needed | {CAPTURE_INDEX} if needed else set()
+
+
+def shell_urls(db=None) -> list[str]:
+    """Static URLs a phone keeps: all of them before sign-in (a public link's phone), and
+    for an account only what its pages use: no public-link scripts, and only the capture
+    modules its forms need. Anything left out is fetched when first used, and kept then."""
+    paths = [path.relative_to(STATIC_DIR).as_posix() for path in static_files()]
+    if db is not None:
+        wanted = capture_modules(db)
+        paths = [
+            p for p in paths if p not in PUBLIC_ONLY and (not p.startswith("js/capture/") or p in wanted)
+        ]
+    return ["/manifest.webmanifest"] + [url_for("static", filename=path) for path in paths]
 
 
 def page_urls(db) -> list[str]:

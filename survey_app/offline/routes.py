@@ -81,7 +81,7 @@ def precache():
             "ok": True,
             "release": release_id(),
             "user": current_user.username if signed_in else None,
-            "shell": shell_urls(),
+            "shell": shell_urls(get_db() if signed_in else None),
             "pages": page_urls(get_db()) if signed_in else [],
         }
     )

@@ -12,7 +12,7 @@ which are few: counting those costs a tenth of counting the matches. Any other f
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlite_utils import Database
@@ -32,14 +32,29 @@ GROUP_KEYS = (
 # Filters the roll-up can apply (each one is a column of the roll-up tables).
 ROLLUP_FILTERS = {"survey_id", "area", "type", "state", "validation", "source", "safeguarding", "conflict"}
 NOT_MATCHING = "f.fid NOT IN (SELECT rowid FROM submission_search WHERE submission_search MATCH ?)"
+# The records a search leaves out, driven from their list (a primary-key lookup each).
+OUTSIDE = "json_each(?) j CROSS JOIN submission_facts f ON f.fid = j.value"
 
 
-def plan(db: Database, filters: Filters) -> tuple[str, Filters | None]:
-    """How to count: ``("rollup", None)``, ``("complement", filters without q)`` or
-    ``("direct", None)``."""
+@dataclass
+class Source:
+    """Where one summary's numbers come from (``source`` decides, once per summary).
+
+    ``how``: ``rollup``, ``complement`` (the roll-up for ``base``, the filters without
+    ``q``, minus the records in ``outside``, a JSON list of their ``fid``) or ``direct``.
+    """
+
+    filters: Filters
+    how: str
+    base: Filters | None = None
+    outside: str | None = None
+
+
+def source(db: Database, filters: Filters) -> Source:
+    """The cheapest way to count ``filters`` exactly (see the module doc)."""
     given = set(filters.as_dict())
     if given <= ROLLUP_FILTERS:
-        return "rollup", None
+        return Source(filters, "rollup", filters)
     if given <= ROLLUP_FILTERS | {"q"}:
         base = replace(filters, q=None)
         where, params = base.where("r")
@@ -48,13 +63,18 @@ def plan(db: Database, filters: Filters) -> tuple[str, Filters | None]:
             "SELECT count(*) FROM submission_search WHERE submission_search MATCH ?", [fts_query(filters.q)]
         ).fetchone()[0]
         if matches * 2 > total:
-            return "complement", base
-    return "direct", None
+            where, params = base.where("f")
+            outside = db.execute(
+                f"SELECT json_group_array(f.fid) FROM submission_facts f WHERE {where} AND {NOT_MATCHING}",
+                [*params, fts_query(filters.q)],
+            ).fetchone()[0]
+            return Source(filters, "complement", base, outside)
+    return Source(filters, "direct")
 
 
 def group_rows(
     db: Database,
-    filters: Filters,
+    src: Source,
     counts: list[str],
     scores: list[str],
     slots: dict[str, str],
@@ -67,14 +87,13 @@ def group_rows(
     placed by ``slots`` (question -> ``n3``); ``concern_sql`` the direct aggregates for
     ``concern_names`` (see summary._concern_columns).
     """
-    how, base = plan(db, filters)
-    if how == "direct":
-        return _direct(db, filters, counts, scores, slots, concern_sql)
-    rolled = _rollup(db, base or filters, counts, scores, slots, concern_names)
-    if how == "rollup":
+    if src.how == "direct":
+        return _direct(db, src.filters, counts, scores, slots, concern_sql)
+    rolled = _rollup(db, src.base, counts, scores, slots, concern_names)
+    if src.how == "rollup":
         return list(rolled.values())
     width = len(GROUP_KEYS)
-    for row in _direct(db, base, counts, scores, slots, concern_sql, NOT_MATCHING, [fts_query(filters.q)]):
+    for row in _direct(db, src.base, counts, scores, slots, concern_sql, src.outside):
         key = row[:width]
         have = rolled.get(key)
         if have is None:  # cannot happen while the roll-up is exact; never count below zero
@@ -90,12 +109,12 @@ def _direct(
     scores: list[str],
     slots: dict[str, str],
     concern_sql: tuple[list[str], list[str]],
-    extra: str = "",
-    extra_params: list[Any] = (),
+    outside: str | None = None,
 ) -> list[tuple[Any, ...]]:
     where, params = filters.where("f")
-    if extra:
-        where, params = f"{where} AND {extra}", [*params, *extra_params]
+    tables = "submission_facts f"
+    if outside is not None:
+        tables, params = OUTSIDE, [outside, *params]
     column = {"people": "f.people", **{n: f"f.{slots[n]}" for n in [*counts, *scores] if n in slots}}
     concern_columns, concern_params = concern_sql
     sql_columns = [
@@ -106,7 +125,7 @@ def _direct(
         *concern_columns,
     ]
     sql = (
-        f"SELECT {', '.join(sql_columns)} FROM submission_facts f WHERE {where}"
+        f"SELECT {', '.join(sql_columns)} FROM {tables} WHERE {where}"
         f" GROUP BY {', '.join(f'f.{k}' for k in GROUP_KEYS)}"
     )
     return db.execute(sql, concern_params + params).fetchall()
@@ -124,60 +143,49 @@ def _rollup(
     where, params = filters.where("r")
     sums = {"people": "r.people", **{n: "r.s" + slots[n][1:] for n in [*counts, *scores] if n in slots}}
     columns = [
-        "r.gkey",
         *(f"r.{key}" for key in GROUP_KEYS),
         "r.records",
         *(sums[c] for c in counts),
         *(f"{sums[s]}, r.c{slots[s][1:]}" for s in scores),
     ]
-    concerns: dict[str, dict[str, int]] = {}
-    if concern_names:
-        wanted = set(concern_names)
-        for gkey, name, records in db.execute(
-            "SELECT c.gkey, c.name, c.records FROM facts_rollup_concerns c JOIN facts_rollup r"
-            f" ON r.gkey = c.gkey WHERE {where}",
-            params,
-        ):
-            if name in wanted:
-                concerns.setdefault(gkey, {})[name] = records
+    # Each concern's count per group: a primary-key lookup per group and concern.
+    raised = [
+        "ifnull((SELECT c.records FROM facts_rollup_concerns c"
+        " WHERE c.gkey = r.gkey AND c.name = ?), 0) * 1.0"
+        for _ in concern_names
+    ]
     width = len(GROUP_KEYS)
-    out = {}
-    for row in db.execute(f"SELECT {', '.join(columns)} FROM facts_rollup r WHERE {where}", params):
-        raised = concerns.get(row[0], {})
-        values = row[1:]
-        out[values[:width]] = (*values, *(float(raised.get(name, 0)) for name in concern_names))
-    return out
+    sql = f"SELECT {', '.join(columns + raised)} FROM facts_rollup r WHERE {where}"
+    return {row[:width]: row for row in db.execute(sql, [*concern_names, *params])}
 
 
-def network_rows(db: Database, filters: Filters, include: str) -> list[tuple[Any, ...]]:
+def network_rows(db: Database, src: Source, include: str) -> list[tuple[Any, ...]]:
     """``(area, entry kind, partner, name key, entries)`` of the filtered records' networks."""
-    how, base = plan(db, filters)
     accepted = " AND f.validation = 'valid' AND f.review_state != 'rejected'" if include != "all" else ""
-    if how == "direct":
-        where, params = filters.where("f")
+    if src.how == "direct":
+        where, params = src.filters.where("f")
         return db.execute(
             "SELECT n.area, n.kind, n.partner, n.name_key, count(*)"
             " FROM submission_networks n WHERE n.survey_id = ?"
             f" AND n.fid IN (SELECT f.fid FROM submission_facts f WHERE {where}{accepted})"
             " GROUP BY 1, 2, 3, 4",
-            [filters.survey_id, *params],
+            [src.filters.survey_id, *params],
         ).fetchall()
-    where, params = (base or filters).where("r")
+    where, params = src.base.where("r")
     rows = db.execute(
         "SELECT r.area, r.entry_kind, r.partner, r.name_key, sum(r.entries) FROM facts_rollup_networks r"
         f" WHERE {where}{accepted.replace('f.', 'r.')} GROUP BY 1, 2, 3, 4",
         params,
     ).fetchall()
-    if how == "rollup":
+    if src.how == "rollup":
         return rows
-    where, params = base.where("f")
+    where, params = src.base.where("f")
     outside = {
         row[:4]: row[4]
         for row in db.execute(
-            "SELECT n.area, n.kind, n.partner, n.name_key, count(*) FROM submission_facts f"
-            f" JOIN submission_networks n ON n.fid = f.fid WHERE {where}{accepted} AND {NOT_MATCHING}"
-            " GROUP BY 1, 2, 3, 4",
-            [*params, fts_query(filters.q)],
+            f"SELECT n.area, n.kind, n.partner, n.name_key, count(*) FROM {OUTSIDE}"
+            f" JOIN submission_networks n ON n.fid = f.fid WHERE {where}{accepted} GROUP BY 1, 2, 3, 4",
+            [src.outside, *params],
         )
     }
     left = [(*row[:4], row[4] - outside.get(row[:4], 0)) for row in rows]

@@ -31,7 +31,8 @@ from ..exports.columns import survey_questions
 from ..review.derived_index import number_columns, pending_count
 from ..review.filters import REVIEW_STATES, Filters
 from ..surveys.registry import dashboard_block
-from .groups import GROUP_KEYS, group_rows, network_rows
+from . import groups
+from .groups import GROUP_KEYS, Source, group_rows, network_rows
 from .questions import question_summaries
 
 FLAGS = ("safeguarding_flags", "quarantined", "conflicts", "from_public_links")
@@ -117,6 +118,7 @@ def summarise(
     counts = (["people"] if parts else []) + parts + among
     concern_names = labels.choices(block.concerns)
     concern_sql = _concern_columns(db, concern_names)
+    src = groups.source(db, filters)  # the roll-up where it can answer (patched out in tests)
     width = len(GROUP_KEYS)
     measures = ["records", *counts, *(f"{s}_{p}" for s in scores for p in ("sum", "n")), *FLAGS]
     summed = width + 1 + len(counts) + 2 * len(scores)
@@ -132,7 +134,7 @@ def summarise(
         current = target.get(key)
         target[key] = list(vector) if current is None else list(map(add_, current, vector))
 
-    for row in group_rows(db, filters, counts, scores, slots, concern_names, concern_sql):
+    for row in group_rows(db, src, counts, scores, slots, concern_names, concern_sql):
         month, area, kind, state, validation, by_link, safeguarding, conflict = row[:width]
         records = row[width]
         matched += records
@@ -232,7 +234,7 @@ def summarise(
         "concerns": concerns,
         "concerns_by_area": concerns_by_area if block.area else [],
         "scores_over_time": score_rows,
-        "networks": _networks(db, filters, labels, block, area_q, include),
+        "networks": _networks(db, src, labels, block, area_q, include),
     }
     if questions if questions is not None else not block.present:
         summary["questions"] = question_summaries(db, filters, labels, include, by)
@@ -261,7 +263,7 @@ def _roles(block, labels: Labels, counts: list[str], scores: list[str]) -> dict[
 
 
 def _networks(
-    db: Database, filters: Filters, labels: Labels, block, area_q: str | None, include: str
+    db: Database, src: Source, labels: Labels, block, area_q: str | None, include: str
 ) -> dict[str, Any]:
     """The organisations and networks named: by type, by area, the most mentioned
     (``groups.network_rows``: from the roll-up when it can answer)."""
@@ -270,7 +272,7 @@ def _networks(
     by_area: dict[Any, int] = defaultdict(int)
     names: dict[str, int] = defaultdict(int)
     mentions = partners = 0
-    for area, kind, partner, name, count in network_rows(db, filters, include):
+    for area, kind, partner, name, count in network_rows(db, src, include):
         entry = by_type.setdefault(
             kind, {"type": kind, "label": labels.choice(type_q, kind), "mentions": 0, "partners": 0}
         )

@@ -1,11 +1,13 @@
 """The numbers behind the dashboard, for one survey and the current filters.
 
-Everything is counted in SQL over ``submission_facts`` (migration m0018): a narrow row per
+Everything is counted in SQL over the derived index (migration m0018): a narrow row per
 record with the roles its definition's ``dashboard`` block names (date, areas, group
 kind, people counts and scores in number slots, concerns, safeguarding) already read
-out, so no answer JSON is parsed here. One scan groups the records by month, area,
-kind and review state (a thousand groups or so) and Python rolls those up into every
-total, series and table; one more query reads ``submission_networks``. Which question
+out, so no answer JSON is parsed here. The records are counted per group of month,
+area, kind, review state and the like (a few thousand groups), from the roll-up of
+migration m0019 where it can answer and from ``submission_facts`` otherwise
+(``groups.py``), and Python adds those up into every total, series and table; the
+networks are counted the same way. Which question
 a figure comes from, and its label in the chosen language, comes from the block and
 the definition: nothing here names a question.
 
@@ -30,6 +32,8 @@ from ..records.derived_index import number_columns, pending_count
 from ..records.filters import Filters
 from ..records.review_states import REVIEW_STATES
 from ..surveys.registry import dashboard_block
+from . import groups
+from .groups import GROUP_KEYS, Source, group_rows, network_rows
 from .questions import question_summaries
 
 FLAGS = ("safeguarding_flags", "quarantined", "conflicts", "from_public_links")
@@ -79,18 +83,6 @@ class Labels:
         return bool(name) and name in self.questions
 
 
-GROUP_KEYS = (
-    "month",
-    "area",
-    "kind",
-    "review_state",
-    "validation",
-    "by_link",
-    "safeguarding",
-    "has_conflict",
-)
-
-
 def _concern_columns(db: Database, names: list[str]) -> tuple[list[str], list[str]]:
     """Aggregates counting each concern: a bit test where the name has a bit, else ``instr``."""
     codes = dict(db.execute("SELECT name, code FROM facts_concern_codes WHERE code <= 62").fetchall())
@@ -118,7 +110,6 @@ def summarise(
     whose definition has no dashboard block); ``by``: break those down by ``month`` or by
     a select question.
     """
-    where, params = filters.where("f")
     block = dashboard_block(db, filters.survey_id)
     labels = Labels(db, filters.survey_id, language)
     slots = number_columns(db, filters.survey_id)
@@ -126,21 +117,10 @@ def summarise(
     among = [n for n in block.among if n in slots]
     scores = [n for n in block.scores if n in slots]
     counts = (["people"] if parts else []) + parts + among
-    column = {"people": "f.people", **{n: f"f.{slots[n]}" for n in parts + among + scores}}
     concern_names = labels.choices(block.concerns)
-    concern_columns, concern_params = _concern_columns(db, concern_names)
+    concern_sql = _concern_columns(db, concern_names)
+    src = groups.source(db, filters)  # the roll-up where it can answer (patched out in tests)
     width = len(GROUP_KEYS)
-    sql_columns = [
-        *(f"f.{key}" for key in GROUP_KEYS),
-        "count(*)",
-        *(f"total({column[c]})" for c in counts),
-        *(f"total({column[s]}), count({column[s]})" for s in scores),
-        *concern_columns,
-    ]
-    sql = (
-        f"SELECT {', '.join(sql_columns)} FROM submission_facts f WHERE {where}"
-        f" GROUP BY {', '.join(f'f.{k}' for k in GROUP_KEYS)}"
-    )
     measures = ["records", *counts, *(f"{s}_{p}" for s in scores for p in ("sum", "n")), *FLAGS]
     summed = width + 1 + len(counts) + 2 * len(scores)
     months: dict[str, list] = {}
@@ -155,7 +135,7 @@ def summarise(
         current = target.get(key)
         target[key] = list(vector) if current is None else list(map(add_, current, vector))
 
-    for row in db.execute(sql, concern_params + params):
+    for row in group_rows(db, src, counts, scores, slots, concern_names, concern_sql):
         month, area, kind, state, validation, by_link, safeguarding, conflict = row[:width]
         records = row[width]
         matched += records
@@ -255,7 +235,7 @@ def summarise(
         "concerns": concerns,
         "concerns_by_area": concerns_by_area if block.area else [],
         "scores_over_time": score_rows,
-        "networks": _networks(db, filters, labels, block, area_q, include),
+        "networks": _networks(db, src, labels, block, area_q, include),
     }
     if questions if questions is not None else not block.present:
         summary["questions"] = question_summaries(db, filters, labels, include, by)
@@ -284,36 +264,16 @@ def _roles(block, labels: Labels, counts: list[str], scores: list[str]) -> dict[
 
 
 def _networks(
-    db: Database, filters: Filters, labels: Labels, block, area_q: str | None, include: str
+    db: Database, src: Source, labels: Labels, block, area_q: str | None, include: str
 ) -> dict[str, Any]:
-    """The organisations and networks named: by type, by area, the most mentioned.
-
-    With no filter but the survey (and every record counted), ``submission_networks``
-    answers alone from its covering index; otherwise it keeps the entries whose record
-    is among the filtered ones (a set built once, cheaper than a join per entry).
-    """
+    """The organisations and networks named: by type, by area, the most mentioned
+    (``groups.network_rows``: from the roll-up when it can answer)."""
     type_q = block.networks.get("type") if block.networks else None
-    if filters.only_survey() and include == "all":
-        sql = (
-            "SELECT n.area, n.kind, n.partner, n.name_key, count(*)"
-            " FROM submission_networks n WHERE n.survey_id = ? GROUP BY 1, 2, 3, 4"
-        )
-        params: list[Any] = [filters.survey_id]
-    else:
-        where, params = filters.where("f")
-        if include != "all":
-            where += " AND f.validation = 'valid' AND f.review_state != 'rejected'"
-        sql = (
-            "SELECT n.area, n.kind, n.partner, n.name_key, count(*)"
-            " FROM submission_networks n WHERE n.survey_id = ?"
-            f" AND n.fid IN (SELECT f.fid FROM submission_facts f WHERE {where}) GROUP BY 1, 2, 3, 4"
-        )
-        params = [filters.survey_id, *params]
     by_type: dict[Any, dict[str, Any]] = {}
     by_area: dict[Any, int] = defaultdict(int)
     names: dict[str, int] = defaultdict(int)
     mentions = partners = 0
-    for area, kind, partner, name, count in db.execute(sql, params):
+    for area, kind, partner, name, count in network_rows(db, src, include):
         entry = by_type.setdefault(
             kind, {"type": kind, "label": labels.choice(type_q, kind), "mentions": 0, "partners": 0}
         )

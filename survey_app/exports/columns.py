@@ -41,7 +41,7 @@ META_COLUMNS = [
 ]
 SKIP_TYPES = {"group", "note", "osm"}
 
-VALUE, SELECT_ONE, MULTI, CHOICE, GEO, GEO_PART, JSON, FILE = range(8)
+VALUE, SELECT_ONE, MULTI, CHOICES, GEO, GEO_PART, JSON, FILE = range(8)
 
 
 @dataclass
@@ -208,7 +208,11 @@ def row_builder(
     plan: list[tuple[int, str, Any]] = []
     for c in columns:
         if c.kind == "choice":
-            plan.append((CHOICE, c.name, c.choice))
+            # A select-multiple's 0/1 columns side by side: one step (the answer read once).
+            if plan and plan[-1][0] == CHOICES and plan[-1][1] == c.name:
+                plan[-1][2].append(c.choice)
+            else:
+                plan.append((CHOICES, c.name, [c.choice]))
         elif c.kind == "multi":
             plan.append((MULTI, c.name, c.labels if language else None))
         elif c.kind == "geopoint":
@@ -233,7 +237,10 @@ def row_builder(
         for code, name, extra in plan:
             value = get(name)
             if value is None:
-                append("")
+                if code == CHOICES:
+                    out.extend([""] * len(extra))
+                else:
+                    append("")
             elif code == VALUE:
                 kind = type(value)
                 if kind is str:
@@ -244,8 +251,11 @@ def row_builder(
                     append(value if value - value == 0 else str(value))  # NaN, Infinity: as text
                 else:
                     append(text(json.dumps(value, ensure_ascii=False)))
-            elif code == CHOICE:
-                append(1 if type(value) is list and extra in value else 0)
+            elif code == CHOICES:
+                if type(value) is list:
+                    out.extend([1 if choice in value else 0 for choice in extra])
+                else:
+                    out.extend([0] * len(extra))
             elif code == MULTI:
                 if type(value) is not list:
                     append(text(str(value)))

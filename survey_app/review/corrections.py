@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from ..db import write_transaction
 from ..errors import AppError, NotFound
 from ..storedjson import has_lone_surrogate
+from ..surveys.messages import message
 from ..surveys.registry import get_definition
 from ..surveys.validation import validate_submission
 from ..sync.envelope import MAX_DEPTH, depth
@@ -64,7 +65,7 @@ def check(db: Database, survey_id: str, version: str, answers: Any, meta: Any = 
     at the record's own ``meta.finalized_at``, as when it was synced)."""
     definition = get_definition(db, survey_id, version)
     if definition is None:
-        return {"survey": [f"Unknown survey or version: {survey_id} v{version}."]}
+        return {"survey": [message("unknown_version", survey=survey_id, version=version)]}
     return validate_submission(definition, answers, meta)
 
 

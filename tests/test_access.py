@@ -52,6 +52,8 @@ ROUTES = [
     ("review.review", "POST", f"/coordinate/submissions/{NO_RECORD}/review", STAFF),
     ("review.correction", "GET", f"/coordinate/submissions/{NO_RECORD}/correct", STAFF),
     ("review.correction", "POST", f"/coordinate/submissions/{NO_RECORD}/correct", STAFF),
+    ("review.edit", "GET", f"/coordinate/submissions/{NO_RECORD}/edit", STAFF),
+    ("review.edit", "POST", f"/coordinate/submissions/{NO_RECORD}/edit", STAFF),
     ("review.resolve_conflict", "POST", "/coordinate/conflicts/1/resolve", STAFF),
     ("dashboard.dashboard", "GET", "/coordinate/dashboard", STAFF),
     ("dashboard.summary_api", "GET", "/api/v1/surveys/listening_session/summary", STAFF),

@@ -19,8 +19,8 @@ from support_coordinators import bearer, item, send, send_from_link, session
 from survey_app.dashboard import groups
 from survey_app.dashboard.summary import summarise
 from survey_app.migrate import load_migrations
-from survey_app.review.derived_index import catch_up
-from survey_app.review.filters import parse_filters
+from survey_app.records.derived_index import catch_up
+from survey_app.records.filters import parse_filters
 
 SUMMARY = "/api/v1/surveys/listening_session/summary"
 KEYS = "survey_id, month, area, kind, review_state, validation, by_link, safeguarding, has_conflict"

@@ -227,11 +227,13 @@ def test_validation_messages_shown_in_the_page_language(app, client):
     page = client.post(f"/p/{link.token}?lang=ar", data=fields).text
     assert "هذه الإجابة مطلوبة." in page
     with app.test_request_context("/?lang=fr"):
-        assert ui_message("Must be at least 5.") == "Doit être au moins 5."
-        assert (
-            ui_message("This answer is required. Ask again.") == "Cette réponse est obligatoire. Ask again."
-        )
-        assert ui_message("Sent 3, but x gives 4.") == "Sent 3, but x gives 4."  # unknown shape: as stored
+        # By code, with named parameters; the author's own words in the form's language.
+        assert ui_message({"code": "min", "params": {"n": 5}}) == "Doit être au moins 5."
+        asked = {"code": "required", "text": {"en": "Ask again.", "fr": "Redemandez."}}
+        assert ui_message(asked, "fr") == "Cette réponse est obligatoire. Redemandez."
+        assert ui_message(asked, "sw") == "Cette réponse est obligatoire. Ask again.", "the form's default"
+        # A message stored before codes existed is shown as stored, never matched.
+        assert ui_message("Must be at least 5.") == "Must be at least 5."
 
 
 # ---- the catalogues ----------------------------------------------------------------------

@@ -154,11 +154,17 @@ def test_correction_revalidates_and_keeps_the_original(client, auth, db, facilit
         db.execute("UPDATE submission_corrections SET original_data = '{}'")
 
 
-def test_only_quarantined_records_are_corrected(client, auth, facilitator_token):
+def test_a_received_record_is_corrected_too_keeping_the_original(client, auth, db, facilitator_token):
     record = item(session(6))
     send(client, facilitator_token, [record])
     auth.login("coordinator")
-    assert correct(client, record["id"], session(6, venue="Elsewhere")).status_code == 409
+    assert correct(client, record["id"], session(6, venue="Elsewhere")).status_code == 302
+    original, before, after = db.execute(
+        "SELECT original_data, original_validation, corrected_validation FROM submission_corrections"
+        " WHERE submission_id = ?",
+        [record["id"]],
+    ).fetchone()
+    assert json.loads(original)["venue"] == "Hall 6" and (before, after) == ("valid", "valid")
 
 
 def test_conflicts_side_by_side_then_adopt_keeps_what_it_replaced(client, auth, db, facilitator_token):

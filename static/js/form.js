@@ -46,7 +46,41 @@ import { t, tn } from './i18n.js';
 const form = document.querySelector('form.survey-form');
 const publicForm = Boolean(form && form.dataset.linkToken);
 let pub = null; // ./publicform.js, loaded for a public link's form only
-if (form && user) start(form);
+if (form && user && form.dataset.correction) startCorrection(form);
+else if (form && user) start(form);
+
+/* A coordinator's correction (data-correction): the record reopened in its form page. The
+   same skip logic, calculations and checks run, but nothing goes to this phone's drafts or
+   outbox: the checked form posts to the server, which validates it as a sync and keeps the
+   original answers. */
+function startCorrection(form) {
+  const logicReady = import('./formlogic.js')
+    .then((module) => (typeof module.attachLogic === 'function' ? module.attachLogic(form, {}) : null))
+    .catch(() => null);
+  clearErrorsWhenAnswered(form);
+  form.addEventListener('submit', async (event) => {
+    if (event.submitter && event.submitter.hasAttribute('data-add-repeat')) {
+      event.preventDefault(); // formlogic.js adds the instance in the page
+      return;
+    }
+    event.preventDefault();
+    clearProblems();
+    const logic = await logicReady;
+    let problems = requiredProblems();
+    if (logic && typeof logic.validate === 'function') {
+      try {
+        problems = { ...problems, ...(logic.validate() || {}) };
+      } catch (error) {
+        /* the server checks again */
+      }
+    }
+    if (Object.keys(problems).length) {
+      showProblems(problems);
+      return;
+    }
+    HTMLFormElement.prototype.submit.call(form); // no submit event: this is the real post
+  });
+}
 
 /* Which draft this page continues: a public form only the one handed over to it; a
    facilitator's form the ?draft= of its address (their phone is theirs, behind a sign-in). */

@@ -98,8 +98,11 @@ class FormLogic {
     walk(this.definition.questions);
     this.deps = dependencies(this.definition.questions);
     this.wire();
-    this.fillMetadata();
-    this.fillDynamicDefaults();
+    // A reopened record (a coordinator's correction) keeps its own metadata and answers.
+    if (!this.form.dataset.correction) {
+      this.fillMetadata();
+      this.fillDynamicDefaults();
+    }
     const languages = this.definition.languages || [this.definition.default_language];
     const asked = new URLSearchParams(location.search).get('lang');
     // Only the form page switches language in place; other pages (public links) choose

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..review.filters import Filters, fts_query
+from ..records.filters import Filters, fts_query
 
 GROUP_KEYS = (
     "month",

@@ -7,19 +7,20 @@ server for words: each page carries the ones its scripts need, translated, in
 style placeholders are filled in by the script. Only words that differ from English are
 sent, so an English page carries an empty object.
 
-Validation messages (``surveys/validation.py``) are stored in English with quarantined
-records, where coordinators read them; a person re-shown a form sees them translated at
-display time by ``ui_message`` (the messages with a fixed shape; any other stays English).
+Validation messages (``surveys/validation.py``) are codes with parameters
+(``surveys/messages.py``), stored so with quarantined records; ``ui_message`` translates
+them where they are shown, by code, never by matching English text.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
+from typing import Any
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext, ngettext
 from markupsafe import Markup
+
+from ..surveys.messages import render
 
 
 def N_(text: str) -> str:
@@ -226,62 +227,11 @@ def js_strings() -> Markup:
     return Markup(safe)
 
 
-# Validation messages: (pattern of the English message, its translation as a function of
-# the pattern's groups). The msgids are written out so pybabel extracts them.
-_MESSAGES: list[tuple[re.Pattern[str], Callable[[dict[str, str]], str]]] = [
-    (re.compile(r"This answer is required\.(?: (?P<rest>.+))?"), lambda m: _required(m)),
-    (re.compile(r"Must be text\."), lambda m: gettext("Must be text.")),
-    (re.compile(r"At most (?P<n>\d+) characters\."), lambda m: gettext("At most %(n)s characters.", **m)),
-    (re.compile(r"At least (?P<n>\d+) characters\."), lambda m: gettext("At least %(n)s characters.", **m)),
-    (re.compile(r"Must be a whole number\."), lambda m: gettext("Must be a whole number.")),
-    (re.compile(r"Must be a number\."), lambda m: gettext("Must be a number.")),
-    (
-        re.compile(r"Must be between (?P<low>\S+) and (?P<high>\S+)\."),
-        lambda m: gettext("Must be between %(low)s and %(high)s.", **m),
-    ),
-    (
-        re.compile(r"Must be in steps of (?P<step>\S+)\."),
-        lambda m: gettext("Must be in steps of %(step)s.", **m),
-    ),
-    (re.compile(r"Must be at least (?P<n>\S+)\."), lambda m: gettext("Must be at least %(n)s.", **m)),
-    (re.compile(r"Must be at most (?P<n>\S+)\."), lambda m: gettext("Must be at most %(n)s.", **m)),
-    (re.compile(r"Not one of the choices\."), lambda m: gettext("Not one of the choices.")),
-    (re.compile(r"Must be a list of choices\."), lambda m: gettext("Must be a list of choices.")),
-    (re.compile(r"A choice is repeated\."), lambda m: gettext("A choice is repeated.")),
-    (re.compile(r"Must be a date \(YYYY-MM-DD\)\."), lambda m: gettext("Must be a date (YYYY-MM-DD).")),
-    (re.compile(r"Must be a time \(HH:MM\)\."), lambda m: gettext("Must be a time (HH:MM).")),
-    (
-        re.compile(r"Must be a date and time \(ISO 8601\)\."),
-        lambda m: gettext("Must be a date and time (ISO 8601)."),
-    ),
-    (re.compile(r'Must be "OK"\.'), lambda m: gettext('Must be "OK".')),
-    (re.compile(r"Must be a single value\."), lambda m: gettext("Must be a single value.")),
-    (re.compile(r"Location values must be numbers\."), lambda m: gettext("Location values must be numbers.")),
-    (
-        re.compile(r"Latitude or longitude out of range\."),
-        lambda m: gettext("Latitude or longitude out of range."),
-    ),
-    (
-        re.compile(r"Answered, but 'other' was not chosen\."),
-        lambda m: gettext("Answered, but 'other' was not chosen."),
-    ),
-    (
-        re.compile(r"Does not meet the condition (?P<condition>.+)\."),
-        lambda m: gettext("Does not meet the condition %(condition)s.", **m),
-    ),
-]
-
-
-def _required(groups: dict[str, str]) -> str:
-    plain = gettext("This answer is required.")
-    # The rest is the form author's own message, already in the survey's language.
-    return f"{plain} {groups['rest']}" if groups.get("rest") else plain
-
-
-def ui_message(message: str) -> str:
-    """A validation message in the interface language when its shape is known, else as is."""
-    for pattern, translate in _MESSAGES:
-        match = pattern.fullmatch(message)
-        if match:
-            return translate({k: v for k, v in match.groupdict().items() if v is not None})
-    return message
+def ui_message(item: Any, language: str | None = None) -> str:
+    """A validation message in the interface language (by its code, with its parameters);
+    the form author's own words in ``language`` (the form's language on the page). A
+    message stored before codes existed is shown as it was stored."""
+    if language is None:
+        locale = get_locale()
+        language = locale.language if locale else None
+    return render(item, language, gettext, ngettext)

@@ -1,4 +1,8 @@
-"""Correcting a quarantined record, keeping what it held before.
+"""Correcting a record (quarantined, or received with a mistake), keeping what it held before.
+
+Coordinators correct in the record's own form page (``review/routes.py`` ``edit``); the raw
+JSON editor stays for what the form cannot show (answers of another version, a record
+that is not an object).
 
 The corrected answers are validated against the record's own definition version with the
 same rules the sync path uses (``validate_submission``). Only a correction that passes is
@@ -18,6 +22,7 @@ from sqlite_utils import Database
 from ..db import write_transaction
 from ..errors import AppError, NotFound
 from ..storedjson import has_lone_surrogate
+from ..surveys.messages import message
 from ..surveys.registry import get_definition
 from ..surveys.validation import validate_submission
 from ..sync.envelope import MAX_DEPTH, depth
@@ -55,12 +60,24 @@ def parse_answers(text: str) -> tuple[Any, Errors]:
     return value, {}
 
 
-def check(db: Database, survey_id: str, version: str, answers: Any) -> Errors:
-    """Validate answers against a definition version, as the sync path does."""
+def check(db: Database, survey_id: str, version: str, answers: Any, meta: Any = None) -> Errors:
+    """Validate answers against a definition version, as the sync path does (``today()``
+    at the record's own ``meta.finalized_at``, as when it was synced)."""
     definition = get_definition(db, survey_id, version)
     if definition is None:
-        return {"survey": [f"Unknown survey or version: {survey_id} v{version}."]}
-    return validate_submission(definition, answers)
+        return {"survey": [message("unknown_version", survey=survey_id, version=version)]}
+    return validate_submission(definition, answers, meta)
+
+
+def record_meta(stored: str | None) -> Any:
+    """The client meta a record was synced with (an envelope with extra keys nests it)."""
+    try:
+        meta = json.loads(stored or "{}")
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(meta, dict) and isinstance(meta.get("client_meta"), dict):
+        return meta["client_meta"]
+    return meta
 
 
 def replace_answers(
@@ -111,25 +128,29 @@ def replace_answers(
         return cursor.lastrowid
 
 
+# A quarantined record, or a received (valid) one a coordinator found a mistake in.
+CORRECTABLE = ("quarantined", "valid")
+
+
 def correct(
     db: Database, submission_id: str, answers: Any, comment: str | None, actor_id: int | None
 ) -> Errors:
-    """Correct a quarantined record; return the problems left ({} when it was saved)."""
+    """Correct a record's answers; return the problems left ({} when it was saved)."""
     record = db.execute(
-        "SELECT survey_id, version, validation FROM submissions WHERE id = ?", [submission_id]
+        "SELECT survey_id, version, validation, meta FROM submissions WHERE id = ?", [submission_id]
     ).fetchone()
     if record is None:
         raise NotFound("There is no such submission.")
-    survey_id, version, validation = record
-    if validation != "quarantined":
-        raise CorrectionRefused("Only quarantined records are corrected here; this one is valid.")
-    errors = check(db, survey_id, version, answers)
+    survey_id, version, validation, meta = record
+    if validation not in CORRECTABLE:
+        raise CorrectionRefused("This record cannot be corrected.")
+    errors = check(db, survey_id, version, answers, record_meta(meta))
     if errors:
         return errors
     comment = (comment or "").strip() or None
     with write_transaction(db):
         replace_answers(db, submission_id, answers, version, {}, actor_id, comment)
-        add_event(db, submission_id, "correction", actor_id, comment, "quarantined", "valid")
+        add_event(db, submission_id, "correction", actor_id, comment, validation, "valid")
     return {}
 
 

@@ -47,11 +47,12 @@ class _Survey:
                 return self._definition_text(choice.get("label"), definition) or value
         return value
 
-    def message(self, text: Any) -> Any:
-        """The message in the interface language, each ``${name}`` as the question's label."""
-        if not isinstance(text, str):
-            return text
-        return REFERENCE.sub(lambda m: f"“{self.question(m.group(1))}”", ui_message(text))
+    def message(self, item: Any) -> Any:
+        """The message in the interface language (by its code; the form author's words in the
+        survey's language), each ``${name}`` as the question's label."""
+        if not isinstance(item, str | dict):
+            return item
+        return REFERENCE.sub(lambda m: f"“{self.question(m.group(1))}”", ui_message(item, self.language))
 
 
 def labelled(db: Database, queue: tuple[int, list[dict[str, Any]]]) -> tuple[int, list[dict[str, Any]]]:

@@ -14,17 +14,18 @@ from flask_login import current_user
 
 from .. import storedjson
 from ..auth.access import STAFF, access
+from ..capture.formdata import form_answers, with_extra_instance
 from ..db import get_db
 from ..errors import BadRequest, NotFound
 from ..records.derived_index import pending_count, refresh_before_read
 from ..records.review_states import STATE_LABELS
 from ..surveys.registry import get_definition
-from . import queues
+from . import queues, reopen
 from .conflicts import resolve
 from .corrections import correct, parse_answers
 from .forms import CorrectionForm, ResolveForm, ReviewForm
 from .labels import labelled
-from .states import set_state
+from .states import MAX_COMMENT, set_state
 
 bp = Blueprint("review", __name__, url_prefix="/coordinate")
 bp.before_request(refresh_before_read)  # index records synced since the last read
@@ -122,6 +123,40 @@ def correction(submission_id: str):
         ),
         status,
     )
+
+
+@bp.route("/submissions/<submission_id>/edit", methods=["GET", "POST"])
+@access(*STAFF)
+def edit(submission_id: str):
+    """Reopen a record in its own form page (the phone's form and script), prefilled with
+    its answers; a posted correction is validated as a sync is, and saved with the original
+    kept (:func:`corrections.correct`). Without JavaScript the page posts here as well."""
+    db = get_db()
+    record = next(db.query("SELECT * FROM submissions WHERE id = ?", [submission_id]), None)
+    if record is None:
+        raise NotFound(gettext("There is no such submission."))
+    definition = get_definition(db, record["survey_id"], record["version"])
+    data = storedjson.load(record["data"], default=None)
+    if definition is None or not isinstance(data, dict):
+        flash(gettext("This record cannot be shown in its form: correct its answers as JSON."))
+        return redirect(url_for("review.correction", submission_id=submission_id))
+    reopened = reopen.Reopened(record, definition, data)
+    if request.method == "GET":
+        return reopen.page(reopened, reopen.form_values(definition, data), reopened.stored_errors())
+    form = request.form
+    if form.get("_add_repeat"):
+        return reopen.page(reopened, with_extra_instance(form), {})
+    comment = form.get("_comment", "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise BadRequest(
+            gettext("The comment is too long."), {"_comment": [f"at most {MAX_COMMENT} characters"]}
+        )
+    answers = form_answers(definition, form)
+    problems = correct(db, submission_id, answers, comment, current_user.id)
+    if problems:
+        return reopen.page(reopened, form, problems, status=400)
+    flash(gettext("Correction saved: the record is valid now, and its original answers are kept."))
+    return redirect(url_for("coordinator.submission", submission_id=submission_id))
 
 
 @bp.post("/conflicts/<int:conflict_id>/resolve")

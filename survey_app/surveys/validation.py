@@ -34,10 +34,11 @@ from ..engine.logic import (
     same_calculated,
 )
 from ..languages.texts import translate
+from .messages import Message, authored, message
 from .plan import Step, plan_for
 from .schema import FILE_TYPES, METADATA_TYPES, NOT_CAPTURED_TYPES, SELECT_TYPES, walk
 
-Errors = dict[str, list[str]]
+Errors = dict[str, list[Message]]  # messages are codes with parameters (surveys/messages.py)
 log = logging.getLogger(__name__)
 
 TIME_RE = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
@@ -72,59 +73,61 @@ def _too_large(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER
 
 
-def _check_value(definition: dict, question: dict, value: Any, allowed: set[str] | None = None) -> str | None:
+def _check_value(
+    definition: dict, question: dict, value: Any, allowed: set[str] | None = None
+) -> Message | None:
     """Return what is wrong with one non-blank answer, or None."""
     kind = question["type"]
     if kind in FILE_TYPES:
         if not isinstance(value, str) or not valid_name(value):
-            return "Must be a file name (letters, digits, '.', '_', '-')."
+            return message("file_name")
         return None
     if kind in ("text", "barcode", "hidden", *NOT_CAPTURED_TYPES, *METADATA_TYPES):
         if not isinstance(value, str):
-            return "Must be text."
+            return message("text")
         if kind == "text":
             if "max_length" in question and len(value) > question["max_length"]:
-                return f"At most {question['max_length']} characters."
+                return message("max_length", n=question["max_length"])
             if "min_length" in question and len(value) < question["min_length"]:
-                return f"At least {question['min_length']} characters."
+                return message("min_length", n=question["min_length"])
         return None
     if kind in ("integer", "decimal", "range") and _too_large(value):
-        return f"Too large a number (at most {MAX_SAFE_INTEGER} either way)."
+        return message("too_large", n=MAX_SAFE_INTEGER)
     if kind == "integer":
         if not (_is_number(value) and float(value).is_integer()):
-            return "Must be a whole number."
+            return message("integer")
         return _check_bounds(question, value)
     if kind in ("decimal", "range"):
         if not _is_number(value):
-            return "Must be a number."
+            return message("number")
         if kind == "range":
             spec = question["range"]
             low, high = sorted((spec["start"], spec["end"]))
             if not low <= value <= high:
-                return f"Must be between {_fmt(low)} and {_fmt(high)}."
+                return message("between", low=_fmt(low), high=_fmt(high))
             steps = (value - spec["start"]) / spec.get("step", 1)
             if abs(steps - round(steps)) > 1e-9:
-                return f"Must be in steps of {_fmt(spec.get('step', 1))}."
+                return message("step", step=_fmt(spec.get("step", 1)))
         return _check_bounds(question, value)
     if kind in SELECT_TYPES:
         if allowed is None:
             allowed = choice_names(definition, question)
         if kind == "select_one":
             if not isinstance(value, str) or value not in allowed:
-                return "Not one of the choices."
+                return message("choice")
             return None
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return "Must be a list of choices."
+            return message("choice_list")
         unknown = [v for v in value if v not in allowed]
         if unknown:
-            return f"Not among the choices: {', '.join(map(str, unknown))}."
+            return message("not_choices", choices=", ".join(map(str, unknown)))
         if len(set(value)) != len(value):
-            return "A choice is repeated."
+            return message("choice_repeated")
         return None
     if kind == "date":
         parsed = _parse(date.fromisoformat, value)
         if parsed is None or len(value) != 10:
-            return "Must be a date (YYYY-MM-DD)."
+            return message("date")
         return _check_bounds(question, value)
     if kind == "time":
         if (
@@ -132,31 +135,31 @@ def _check_value(definition: dict, question: dict, value: Any, allowed: set[str]
             or not TIME_RE.match(value)
             or _parse(time.fromisoformat, value) is None
         ):
-            return "Must be a time (HH:MM)."
+            return message("time")
         return None
     if kind == "datetime":
         if _parse(datetime.fromisoformat, value) is None:
-            return "Must be a date and time (ISO 8601)."
+            return message("datetime")
         return None
     if kind == "acknowledge":
-        return None if value == "OK" else 'Must be "OK".'
+        return None if value == "OK" else message("ok")
     if kind == "geopoint":
         return _check_geopoint(value)
     if kind in ("geotrace", "geoshape"):
         return _check_geotrace(value, kind)
     if kind == "calculate":
-        return None if isinstance(value, str | int | float | bool) else "Must be a single value."
+        return None if isinstance(value, str | int | float | bool) else message("single_value")
     if kind == "note":
-        return "A note takes no answer."
+        return message("note")
     return None
 
 
-def _open_choice(kind: str, value: Any) -> str | None:
+def _open_choice(kind: str, value: Any) -> Message | None:
     """A select whose choices are in a missing attachment: any choice name is kept."""
     if kind == "select_one":
-        return None if isinstance(value, str) else "Not one of the choices."
+        return None if isinstance(value, str) else message("choice")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return "Must be a list of choices."
+        return message("choice_list")
     return None
 
 
@@ -173,36 +176,36 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
-def _check_bounds(question: dict, value: Any) -> str | None:
+def _check_bounds(question: dict, value: Any) -> Message | None:
     low, high = question.get("min"), question.get("max")
     try:
         if low is not None and value < low:
-            return f"Must be at least {low}."
+            return message("min", n=low)
         if high is not None and value > high:
-            return f"Must be at most {high}."
+            return message("max", n=high)
     except TypeError:
         return None  # a bound of another type is a definition problem, not the record's
     return None
 
 
-def _check_geopoint(value: Any) -> str | None:
+def _check_geopoint(value: Any) -> Message | None:
     if not isinstance(value, dict) or "lat" not in value or "lon" not in value:
-        return 'Must be a location {"lat", "lon"}.'
+        return message("location")
     extra = set(value) - {"lat", "lon", "alt", "accuracy"}
     if extra:
-        return f"Unexpected location fields: {', '.join(sorted(extra))}."
+        return message("location_fields", fields=", ".join(sorted(extra)))
     if not all(_is_number(value[k]) for k in value if value[k] is not None):
-        return "Location values must be numbers."
+        return message("location_numbers")
     if not (-90 <= value["lat"] <= 90 and -180 <= value["lon"] <= 180):
-        return "Latitude or longitude out of range."
+        return message("location_range")
     return None
 
 
-def _check_geotrace(value: Any, kind: str) -> str | None:
+def _check_geotrace(value: Any, kind: str) -> Message | None:
     """A line or shape walked point by point: a list of locations (a shape closes itself)."""
     least = 3 if kind == "geoshape" else 2
     if not isinstance(value, list) or len(value) < least:
-        return f"Must be a list of at least {least} locations."
+        return message("points", n=least)
     for point in value:
         problem = _check_geopoint(point)
         if problem:
@@ -274,8 +277,8 @@ class _Scope:
         finally:
             ctx.self, ctx.choice = saved
 
-    def add(self, name: str, message: str) -> None:
-        self.checker.errors.setdefault(self.prefix + name, []).append(message)
+    def add(self, name: str, problem: Message) -> None:
+        self.checker.errors.setdefault(self.prefix + name, []).append(problem)
 
 
 class _Checker:
@@ -289,13 +292,13 @@ class _Checker:
 
     def scope(self, questions: list[dict], data: Any, chain: list, prefix: str, position=None):
         if not isinstance(data, dict):
-            self.errors.setdefault(prefix.rstrip(".") or "data", []).append("Answers must be an object.")
+            self.errors.setdefault(prefix.rstrip(".") or "data", []).append(message("object"))
             return
         scope = _Scope(self, data, [data, *chain], prefix, position)
         known = self.logic.memo(("names", id(questions)), lambda: known_names(questions))
         if not data.keys() <= known:
             for key in sorted(set(data) - known):
-                scope.add(key, "Not a question of this survey version.")
+                scope.add(key, message("unknown_question"))
         self.questions(scope, plan_for(self.logic, questions), None)
 
     def questions(self, scope: _Scope, steps: tuple[Step, ...], hidden_by: str | None) -> None:
@@ -316,21 +319,14 @@ class _Checker:
             # The phone never sends a hidden answer; one that arrives is kept, and flagged.
             for key, sent in ((name, value), (name + "_other", other)):
                 if not is_blank(sent):
-                    scope.add(
-                        key,
-                        f"Answered, but this question does not apply (its condition {hidden_by}"
-                        " is false). The answer is kept for review.",
-                    )
+                    scope.add(key, message("not_relevant", condition=hidden_by))
             return
         if is_blank(value):
             if self.required(scope, step) and kind not in ("note", "calculate", "repeat"):
-                # The plain sentence first (coordinators read these in the review queue),
-                # then the form author's own message for the person filling the form.
-                message = step.required_message
-                required = "This answer is required."
-                scope.add(name, f"{required} {message}" if message else required)
+                # The plain sentence, then the form author's own message (in every language).
+                scope.add(name, self.authored("required", question.get("required_message")))
             if not is_blank(other):
-                scope.add(name + "_other", "Answered, but 'other' was not chosen.")
+                scope.add(name + "_other", message("other_not_chosen"))
             return
         if kind == "repeat":
             self.repeat(scope, question, value)
@@ -346,11 +342,15 @@ class _Checker:
             self.choice_filter(scope, step, value)
             chosen = value if isinstance(value, list) else [value]
             if not is_blank(other) and "other" not in chosen:
-                scope.add(name + "_other", "Answered, but 'other' was not chosen.")
+                scope.add(name + "_other", message("other_not_chosen"))
         if kind == "calculate" and not step.volatile:
             self.calculation(scope, question, value)
         if step.constraint_tree is not None and not scope.holds_with(step.constraint_tree, value=value):
-            scope.add(name, step.constraint_message or f"Does not meet the condition {step.constraint}.")
+            text = question.get("constraint_message")
+            scope.add(name, self.authored("constraint", text, condition=step.constraint))
+
+    def authored(self, code: str, text: Any, **params: Any) -> Message:
+        return authored(code, text, self.definition.get("default_language", "en"), **params)
 
     def required(self, scope: _Scope, step: Step) -> bool:
         """``required``: true/false, or an expression evaluated where the question is."""
@@ -361,14 +361,13 @@ class _Checker:
     def repeat(self, scope: _Scope, question: dict, value: Any) -> None:
         name = question["name"]
         if not isinstance(value, list):
-            scope.add(name, "Must be a list of entries.")
+            scope.add(name, message("entries"))
             return
         target = repeat_target(question, scope.ctx)
         if target is not None and target != len(value):
             scope.add(
                 name,
-                f"Has {len(value)} entr{'y' if len(value) == 1 else 'ies'}, but its repeat count"
-                f" ({question['repeat_count']}) asks for {target}.",
+                message("repeat_count", n=len(value), expression=question["repeat_count"], target=target),
             )
         for index, item in enumerate(value):
             self.scope(question["questions"], item, scope.chain, f"{scope.prefix}{name}[{index}].", index + 1)
@@ -388,8 +387,7 @@ class _Checker:
         if refused:
             scope.add(
                 question["name"],
-                f"Not among the choices offered here ({', '.join(refused)} is filtered out by"
-                f" {question['choice_filter']}).",
+                message("filtered", choices=", ".join(refused), filter=question["choice_filter"]),
             )
 
     def calculation(self, scope: _Scope, question: dict, value: Any) -> None:
@@ -399,7 +397,12 @@ class _Checker:
         if expected is not None and not same_calculated(expected, value):
             scope.add(
                 question["name"],
-                f"Sent {to_string(value)!s}, but {question['calculation']} gives {to_string(expected)}.",
+                message(
+                    "calculation",
+                    sent=str(to_string(value)),
+                    calculation=question["calculation"],
+                    expected=str(to_string(expected)),
+                ),
             )
 
 
@@ -428,9 +431,7 @@ def validate_submission(definition: dict, data: Any, meta: Any = None) -> Errors
         # "poison" record keeps the good ones behind it off the server): it is kept and
         # quarantined with this reason. The log names the error's type, never the answers.
         log.warning("validation could not judge a record of %s: %s", definition.get("id"), type(exc).__name__)
-        checker.errors.setdefault("_record", []).append(
-            f"The server could not check these answers ({type(exc).__name__}); kept as sent for review."
-        )
+        checker.errors.setdefault("_record", []).append(message("unjudged", error=type(exc).__name__))
     return checker.errors
 
 

@@ -26,6 +26,7 @@ from flask_babel import gettext
 from sqlite_utils import Database
 
 from ..db import write_transaction
+from ..surveys.messages import english, message
 from ..surveys.registry import get_definition
 from ..surveys.validation import validate_submission
 from ..timeutil import now_iso
@@ -116,7 +117,7 @@ def check_item(db: Database, item: dict) -> dict[str, list[str]]:
     """Validate one record against its own definition version."""
     definition = get_definition(db, item["survey"], item["version"])
     if definition is None:
-        return {"survey": [f"Unknown survey or version: {item['survey']} v{item['version']}."]}
+        return {"survey": [message("unknown_version", survey=item["survey"], version=item["version"])]}
     # meta carries finalized_at: today() is the day the record was made, not synced.
     return validate_submission(definition, item["data"], item.get("meta"))
 
@@ -202,7 +203,7 @@ def ingest(
             known[item["id"]] = _as_known(item, digest, origin)
             result = {"id": item["id"], "status": "quarantined" if errors else "stored"}
             if errors:
-                result["errors"] = errors
+                result["errors"] = english(errors)  # stored as codes; the API speaks English
             results.append(result)
     return results
 

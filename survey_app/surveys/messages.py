@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..languages.texts import translate as text_in
+
 Message = dict[str, Any]
 
 
@@ -112,13 +114,8 @@ def authored(code: str, text: Any, default_language: str = "en", **params: Any) 
 
 
 def _author_text(item: Message, language: str | None) -> str:
-    text = item.get("text")
-    if isinstance(text, str):
-        return text
-    if not isinstance(text, dict) or not text:
-        return ""
-    found = text.get(language) or text.get(item.get("default_language")) or next(iter(text.values()))
-    return str(found)
+    default = item.get("default_language") or "en"
+    return str(text_in(item.get("text"), language or default, default))
 
 
 def render(item: Any, language: str | None = None, translate=None, translate_plural=None) -> str:

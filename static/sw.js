@@ -59,8 +59,33 @@ async function install() {
   const list = await precacheList();
   const shell = await caches.open(SHELL);
   await shell.addAll(list.shell.map((url) => new Request(url, { cache: 'no-cache' })));
-  await fillPages(list.pages);
+  await fillPages(list.pages, await openPages());
   await carryOver(list.user ? list.pages : null);
+}
+
+/* The addresses open windows show. The page a window has just loaded is in the browser's
+   HTTP cache (kept pages are `private, no-cache`), so the first install takes that copy
+   instead of downloading the same page again (page weight of a first visit). */
+async function openPages() {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const open = new Set();
+  for (const client of windows) {
+    const url = new URL(client.url);
+    if (url.origin === self.location.origin) open.add(url.pathname + url.search);
+  }
+  return open;
+}
+
+/* That copy, if it is of this release (its CSS address names the release); else null. */
+async function copyInHttpCache(url) {
+  try {
+    const response = await fetch(url, { credentials: 'same-origin', cache: 'force-cache' });
+    if (!response.ok || response.redirected) return null;
+    const html = await response.clone().text();
+    return html.includes('/static/r/' + RELEASE + '/') ? response : null;
+  } catch (error) {
+    return null;
+  }
 }
 
 async function applyUpdate(force) {
@@ -122,10 +147,12 @@ async function storePageNow(key, response) {
   return true;
 }
 
-async function fillPages(urls) {
+async function fillPages(urls, open = new Set()) {
   await Promise.all(
     urls.map(async (url) => {
       try {
+        const copy = open.has(url) ? await copyInHttpCache(url) : null;
+        if (copy && (await storePage(url, copy))) return;
         const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
         await storePage(url, response);
       } catch (error) {

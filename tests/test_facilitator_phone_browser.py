@@ -121,3 +121,35 @@ def test_capture_code_the_precache_left_out_is_kept_once_used_and_works_offline(
         page.fill("input[name=code]", "POSTER-17")  # typed, offline
     finally:
         phone.set_offline(False)
+
+
+def test_the_first_install_keeps_the_open_form_without_downloading_it_again(app, phone):
+    """Page weight: the worker takes the form page the window has just loaded from the
+    browser's HTTP cache (it is of this release) instead of asking the server again."""
+    from conftest import PASSWORD
+    from flask import request
+    from support_offline import wait_for_worker
+
+    asked: list[str] = []
+    app.before_request(lambda: asked.append(request.path) if request.method == "GET" else None)
+    page = phone.new_page()
+    page.goto("/login?next=/forms/listening_session")
+    page.fill("#username", "facilitator")
+    page.fill("#password", PASSWORD)
+    page.click("#submit")
+    page.wait_for_url("**/forms/listening_session")
+    wait_for_worker(page)
+    page.wait_for_function(
+        "async () => !!(await caches.match('/forms/community_feedback'))"
+    )  # the install is done
+    assert asked.count("/forms/listening_session") == 1, asked
+    assert asked.count("/forms/community_feedback") == 1  # not open: fetched as before
+    phone.set_offline(True)
+    try:
+        offline = phone.new_page()
+        response = offline.goto("/forms/listening_session")
+        assert response is None or response.from_service_worker
+        offline.wait_for_selector(".save-state")
+        offline.fill("input[name=venue]", "Church hall")  # a working form, offline
+    finally:
+        phone.set_offline(False)

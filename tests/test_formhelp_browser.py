@@ -93,7 +93,7 @@ def test_sections_can_be_jumped_to_progress_shows_and_a_reload_returns_to_the_pl
     page.wait_for_timeout(600)  # the place is kept a moment after scrolling stops
     wait_saved(page)
     depth = page.evaluate("window.scrollY")
-    assert depth > 500
+    assert depth > 300  # well down the page (its top is short: one language line)
     page.reload()
     page.wait_for_selector(".save-state[data-save-state=saved]")
-    page.wait_for_function(f"() => window.scrollY > {depth - 400}")
+    page.wait_for_function(f"() => window.scrollY > {depth // 2}")

@@ -23,6 +23,8 @@ SHELL_SUFFIXES = {".js", ".css", ".svg", ".webmanifest", ".woff2"}
 WORKER_FILE = STATIC_DIR / "sw.js"
 # Only a public link's pages use these; a signed-in phone fetches them if it opens a link.
 PUBLIC_ONLY = {"js/publicform.js", "js/publictexts.js", "js/linkstatus.js"}
+# Styles of pages no phone keeps offline (plans, "what we heard"): fetched when shown.
+NOT_OFFLINE = {"css/plans.css"}
 # Each capture module, with the question types that need it (static/js/capture/index.js).
 CAPTURE_INDEX = "js/capture/index.js"
 CAPTURE_MODULES = {
@@ -80,7 +82,11 @@ def shell_urls(db=None) -> list[str]:
     """Static URLs a phone keeps: all of them before sign-in (a public link's phone), and
     for an account only what its pages use: no public-link scripts, and only the capture
     modules its forms need. Anything left out is fetched when first used, and kept then."""
-    paths = [path.relative_to(STATIC_DIR).as_posix() for path in static_files()]
+    paths = [
+        p
+        for p in (path.relative_to(STATIC_DIR).as_posix() for path in static_files())
+        if p not in NOT_OFFLINE
+    ]
     if db is not None:
         wanted = capture_modules(db)
         paths = [

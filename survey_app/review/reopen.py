@@ -19,6 +19,7 @@ from ..capture.errorsummary import error_labels, error_targets
 from ..capture.formdata import takes_files
 from ..capture.i18n import pick_language
 from ..capture.prefill import form_values, unshown
+from ..capture.routes import media_base
 
 __all__ = ["Reopened", "form_values", "page"]
 
@@ -60,6 +61,7 @@ def page(reopened: Reopened, values, errors: dict, status: int = 200):
             error_labels=error_labels(definition, language) if errors else {},
             error_targets=error_targets(definition, errors) if errors else {},
             takes_files=takes_files(definition),
+            media_base=media_base(definition),
             correction={
                 "record": reopened.record,
                 "unshown": unshown(definition, reopened.data),

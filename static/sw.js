@@ -20,6 +20,8 @@ const OWNER_KEY = '/__sa_owner__';
 const KEPT_PAGE = /^\/(forms\/[A-Za-z0-9_-]+|logout|p\/[A-Za-z0-9_-]+(\/thanks)?)?$/; // home, forms, sign-out, public links
 // Definitions, and the registry's organisation list for the form's picker (network first).
 const DEFINITION = /^\/api\/v1\/(surveys\/[A-Za-z0-9_-]+|links\/[A-Za-z0-9_-]+\/survey|registry\/organisations)$/;
+// A form version's media files (images, recordings beside labels): immutable, cache first.
+const FORM_MEDIA = /^\/(forms\/[A-Za-z0-9_-]+|p\/[A-Za-z0-9_-]+)\/media\/[^/]+\/.+$/;
 const NETWORK_TIMEOUT_MS = 4000;
 const WARM_EVERY_MS = 5 * 60 * 1000;
 
@@ -221,6 +223,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(navigate(event, url));
   } else if (DEFINITION.test(url.pathname)) {
     event.respondWith(definition(event, url));
+  } else if (FORM_MEDIA.test(url.pathname)) {
+    event.respondWith(formMedia(url));
   }
   // Everything else (sync, CSRF, exports) goes to the network untouched.
 });
@@ -275,6 +279,17 @@ async function definition(event, url) {
   }
 }
 
+/* A form's media file: a version's file never changes, so the saved copy first. Fetched
+   whole (an <audio> element asks for ranges, and a partial answer cannot be kept). */
+async function formMedia(url) {
+  const cache = await caches.open(PAGES);
+  const hit = await cache.match(url.pathname);
+  if (hit) return hit;
+  const response = await fetch(url.pathname, { credentials: 'same-origin' });
+  if (response.status === 200) await storePage(url.pathname, response.clone());
+  return response;
+}
+
 function offlinePage() {
   const html =
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
@@ -295,12 +310,13 @@ async function keepPages(urls) {
   const wanted = urls
     .map((url) => new URL(url, self.location.origin))
     .filter((url) => url.origin === self.location.origin)
-    .filter((url) => KEPT_PAGE.test(url.pathname) || DEFINITION.test(url.pathname));
+    .filter((url) => KEPT_PAGE.test(url.pathname) || DEFINITION.test(url.pathname) || FORM_MEDIA.test(url.pathname));
   await Promise.all(
     wanted.map(async (url) => {
       try {
         const response = await fetch(url.href, { credentials: 'same-origin', cache: 'no-store' });
-        await storePage(DEFINITION.test(url.pathname) ? url.pathname + url.search : pageKey(url), response);
+        const key = FORM_MEDIA.test(url.pathname) ? url.pathname : null;
+        await storePage(key || (DEFINITION.test(url.pathname) ? url.pathname + url.search : pageKey(url)), response);
       } catch (error) {
         /* offline now: the next visit online tries again */
       }

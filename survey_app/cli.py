@@ -385,16 +385,17 @@ def import_xlsform_command(file: Path, check: bool, attach: tuple[Path, ...]) ->
     line per sheet, row and column; pyxform's own warnings and a warning for each missing
     attachment are printed too. Exits with status 1 when refused.
     """
+    from .attachments.storage import files_root
     from .xlsform import XLSFormRefused, check_xlsform, import_xlsform
 
-    _, db = _db()
+    app, db = _db()
     data = file.read_bytes()
     files = {path.name: path.read_bytes() for path in attach}
     try:
         if check:
             result = check_xlsform(data, file.name, files)
         else:
-            result = import_xlsform(db, data, file.name, attachments=files)
+            result = import_xlsform(db, data, file.name, attachments=files, files_root=files_root(app.config))
     except XLSFormRefused as exc:
         result = exc.result
     for warning in result.pyxform_warnings:

@@ -9,6 +9,7 @@ from flask import Flask
 from .capture.formdata import summary_fields
 from .capture.markdown import inline_markdown
 from .languages.texts import direction, translate
+from .xlsform.media import media_items
 
 
 def field_id(key: str) -> str:
@@ -44,5 +45,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["direction"] = direction
     app.jinja_env.globals["summary_fields"] = summary_fields
     app.jinja_env.globals["input_type"] = input_type
+    app.jinja_env.globals["form_media"] = media_items
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

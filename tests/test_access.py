@@ -35,6 +35,7 @@ ROUTES = [
     ("capture.my_submissions", "GET", "/my/submissions", SIGNED_IN),
     # A facilitator reads only their own record (another's is 404: tests/test_capture.py).
     ("capture.my_submission", "GET", f"/my/submissions/{NO_RECORD}", SIGNED_IN),
+    ("capture.form_media", "GET", "/forms/listening_session/media/1/logo.png", SIGNED_IN),
     ("api.csrf_token", "GET", "/api/v1/csrf", ANYONE),
     ("api.surveys", "GET", "/api/v1/surveys", SIGNED_IN),
     ("api.survey_definition", "GET", "/api/v1/surveys/listening_session", SIGNED_IN),
@@ -67,6 +68,7 @@ ROUTES = [
     ("public_links.form", "GET", "/p/no-such-token", ANYONE),
     ("public_links.submit", "POST", "/p/no-such-token", ANYONE),
     ("public_links.thanks", "GET", "/p/no-such-token/thanks", ANYONE),
+    ("public_links.media", "GET", "/p/no-such-token/media/1/logo.png", ANYONE),
     ("link_api.submissions", "POST", "/api/v1/links/no-such-token/submissions", ANYONE),
     ("link_api.survey", "GET", "/api/v1/links/no-such-token/survey", ANYONE),
     ("offline.service_worker", "GET", "/sw.js", ANYONE),

@@ -23,6 +23,7 @@ def test_a_correction_in_the_form_page_with_javascript(phone, client, db, token_
     assert page.input_value("#f-women") == "twelve"
     assert page.input_value("#f-networks-1-org_name") == "Mama Lishe Group"
     page.wait_for_function("() => document.querySelector('form[data-correction]') !== null")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, "fits a phone"
 
     # The phone's checks run here too: a negative count is refused before anything is sent.
     page.fill("#f-women", "-4")

@@ -229,7 +229,8 @@ async function start(form) {
 /* A public link's pages are named in no precache list: ask the worker to keep them. */
 function keepLinkPages() {
   if (!('serviceWorker' in navigator)) return;
-  const urls = [location.pathname + location.search, form.dataset.definitionUrl, form.dataset.thanksUrl];
+  const media = [...document.querySelectorAll('[data-form-media]')].map((element) => element.getAttribute('src'));
+  const urls = [location.pathname + location.search, form.dataset.definitionUrl, form.dataset.thanksUrl, ...media];
   navigator.serviceWorker.ready.then((registration) => {
     if (registration.active) registration.active.postMessage({ type: 'keep', urls });
   });

@@ -103,3 +103,22 @@ def _all(questions: list[dict]):
         yield question
         if question.get("questions"):
             yield from _all(question["questions"])
+
+
+def as_sent_order(new: Any, old: Any) -> Any:
+    """The read-back answers, with each select-multiple that holds the same choices as before
+    in the order it was sent (the form lists them in the choices' order): a correction
+    changes only what the coordinator changed."""
+    if not (isinstance(new, dict) and isinstance(old, dict)):
+        return new
+    kept = dict(new)
+    for key, value in new.items():
+        before = old.get(key)
+        if isinstance(value, list) and isinstance(before, list):
+            if all(isinstance(v, str) for v in value + before) and sorted(value) == sorted(before):
+                kept[key] = list(before)
+            elif all(isinstance(v, dict) for v in value + before):
+                kept[key] = [
+                    as_sent_order(v, before[i]) if i < len(before) else v for i, v in enumerate(value)
+                ]
+    return kept

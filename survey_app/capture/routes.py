@@ -23,6 +23,7 @@ from ..surveys.registry import get_definition
 from ..surveys.validation import validate_submission
 from ..sync.ingest import Origin, ingest
 from ..timeutil import now_iso
+from ..xlsform.media import media_response
 from .errorsummary import error_labels, error_targets
 from .formdata import form_answers, takes_files, with_extra_instance
 from .i18n import pick_language
@@ -52,9 +53,26 @@ def _page(definition: dict, values, errors: dict, submission_id: str, started_at
             error_labels=error_labels(definition, language) if errors else {},
             error_targets=error_targets(definition, errors) if errors else {},
             takes_files=takes_files(definition),
+            media_base=media_base(definition),
         ),
         status,
     )
+
+
+def media_base(definition: dict) -> str:
+    """The address a version's media files are served under (``.../<name>``)."""
+    one = url_for("capture.form_media", survey_id=definition["id"], version=definition["version"], name="_")
+    return one[:-1]
+
+
+@bp.get("/forms/<survey_id>/media/<version>/<path:name>")
+@access(*ALL_ROLES)
+def form_media(survey_id: str, version: str, name: str):
+    """A media file of a form version (an image or recording beside a label)."""
+    response = media_response(_definition_or_404(survey_id, version), name, files_root())
+    if response is None:
+        raise NotFound(gettext("This form has no such file."))
+    return response
 
 
 @bp.get("/forms/<survey_id>")

@@ -22,12 +22,14 @@ from ..auth.access import ANYONE, access
 from ..capture.errorsummary import error_labels, error_targets
 from ..capture.formdata import form_answers, takes_files, with_extra_instance
 from ..db import get_db
+from ..errors import NotFound
 from ..languages import chosen_language, use_page_language
 from ..languages.texts import direction
 from ..surveys.registry import get_definition
 from ..surveys.validation import validate_submission
 from ..sync.ingest import Origin, ingest
 from ..timeutil import now_iso
+from ..xlsform.media import media_response
 from .admission import TICKET_KEY, admit_here, page_ticket, scrub
 from .model import Link, find_by_token, status
 from .ratelimit import pages_per_addr, submit_per_address, submit_per_link
@@ -103,6 +105,12 @@ def _form_page(link: Link, definition: dict, values, errors, submission_id, star
             started_at=started_at,
             ticket=ticket,
             takes_files=takes_files(definition),
+            media_base=url_for(
+                "public_links.media",
+                token=request.view_args["token"],
+                version=definition["version"],
+                name="_",
+            )[:-1],
             **page_context(definition, language),
         ),
         code,
@@ -131,6 +139,20 @@ def form(token: str):
     if definition is None:  # the survey was archived: the link has nothing left to show
         return closed_page(link, "expired")
     return _form_page(link, definition, request.args, {}, str(uuid.uuid4()), now_iso(), page_ticket(link))
+
+
+@bp.get("/p/<token>/media/<version>/<path:name>")
+@access(ANYONE)  # the token in the URL is the credential
+@pages_per_addr
+def media(token: str, version: str, name: str):
+    """A media file of the link's form (an image or recording beside a label), while the
+    link is open; a version this link's form never had is not found."""
+    link = find_by_token(get_db(), token)
+    definition = get_definition(get_db(), link.survey_id, version) if link and status(link).open else None
+    response = media_response(definition, name, files_root()) if definition else None
+    if response is None:
+        raise NotFound("There is no such file.")
+    return response
 
 
 @bp.post("/p/<token>")

@@ -15,6 +15,7 @@ from flask import current_app, url_for
 from .. import STATIC_DIR, __version__
 from ..surveys.registry import get_definition, list_surveys
 from ..surveys.schema import FILE_TYPES, walk
+from ..xlsform.media import media_urls
 
 # Kept for offline use. PNG icons are left out: only the browser's install uses them (it
 # fetches them itself), and a phone on prepaid data should not pay for them on every
@@ -104,5 +105,10 @@ def page_urls(db) -> list[str]:
     urls = [url_for("main.home"), url_for("auth.logout")]
     for survey in list_surveys(db):
         urls.append(url_for("capture.form_page", survey_id=survey["id"]))
+        definition = get_definition(db, survey["id"])
+        if definition and definition.get("attachments"):  # its images and recordings too
+            from ..capture.routes import media_base  # the blueprint imports this module's users
+
+            urls += media_urls(definition, media_base(definition))
     urls.append(url_for("networks.picker"))  # the form's organisation picker, offline
     return urls

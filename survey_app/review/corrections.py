@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .. import storedjson
 from ..db import write_transaction
 from ..errors import AppError, NotFound
 from ..storedjson import has_lone_surrogate
@@ -155,11 +156,36 @@ def correct(
 
 
 def corrections(db: Database, submission_id: str) -> list[dict[str, Any]]:
-    """Every correction of a record, oldest first (the first holds what was sent)."""
-    return list(
+    """Every correction of a record, oldest first (the first holds what was sent), each
+    with the answer paths it changed (``changed``), so the record page says what it did."""
+    rows = list(
         db.query(
             "SELECT c.*, u.username FROM submission_corrections c LEFT JOIN users u"
             " ON u.id = c.corrected_by WHERE c.submission_id = ? ORDER BY c.id",
             [submission_id],
         )
     )
+    for row in rows:
+        before = storedjson.load(row["original_data"], default=None)
+        after = storedjson.load(row["corrected_data"], default=None)
+        row["changed"] = sorted(_changed(before, after))
+    return rows
+
+
+def _changed(before: Any, after: Any, prefix: str = "") -> set[str]:
+    """The answer paths whose values differ (``networks[2].org_name``; a whole record if
+    either side is not an object)."""
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return set() if before == after else {prefix.rstrip(".") or "*"}
+    found: set[str] = set()
+    for key in set(before) | set(after):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if isinstance(old, list) and isinstance(new, list) and all(isinstance(v, dict) for v in old + new):
+            for index in range(max(len(old), len(new))):
+                pair = (old[index] if index < len(old) else {}, new[index] if index < len(new) else {})
+                found |= _changed(*pair, f"{prefix}{key}[{index}].")
+        else:
+            found.add(prefix + key)
+    return found

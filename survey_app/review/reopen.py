@@ -19,6 +19,8 @@ from ..capture.errorsummary import error_labels, error_targets
 from ..capture.formdata import takes_files
 from ..capture.i18n import pick_language
 from ..capture.prefill import form_values, unshown
+from ..capture.routes import media_base
+from .corrections import record_meta
 
 __all__ = ["Reopened", "form_values", "page"]
 
@@ -35,9 +37,7 @@ class Reopened:
         return errors if isinstance(errors, dict) else {}
 
     def started_at(self) -> str:
-        meta = storedjson.load(self.record["meta"], default={})
-        if isinstance(meta, dict) and isinstance(meta.get("client_meta"), dict):
-            meta = meta["client_meta"]
+        meta = record_meta(self.record["meta"])
         started = meta.get("started_at") if isinstance(meta, dict) else None
         return started if isinstance(started, str) else ""
 
@@ -60,6 +60,7 @@ def page(reopened: Reopened, values, errors: dict, status: int = 200):
             error_labels=error_labels(definition, language) if errors else {},
             error_targets=error_targets(definition, errors) if errors else {},
             takes_files=takes_files(definition),
+            media_base=media_base(definition),
             correction={
                 "record": reopened.record,
                 "unshown": unshown(definition, reopened.data),

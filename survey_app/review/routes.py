@@ -15,6 +15,7 @@ from flask_login import current_user
 from .. import storedjson
 from ..auth.access import STAFF, access
 from ..capture.formdata import form_answers, with_extra_instance
+from ..capture.prefill import as_sent_order
 from ..db import get_db
 from ..errors import BadRequest, NotFound
 from ..records.derived_index import pending_count, refresh_before_read
@@ -151,7 +152,7 @@ def edit(submission_id: str):
         raise BadRequest(
             gettext("The comment is too long."), {"_comment": [f"at most {MAX_COMMENT} characters"]}
         )
-    answers = form_answers(definition, form)
+    answers = as_sent_order(form_answers(definition, form), data)
     problems = correct(db, submission_id, answers, comment, current_user.id)
     if problems:
         return reopen.page(reopened, form, problems, status=400)

@@ -13,13 +13,17 @@ CLI and ``import_xlsform``): checks on the upload itself belong at its start.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from flask import has_app_context
 from sqlite_utils import Database
 
+from ..attachments.storage import files_root as app_files_root
 from ..surveys.registry import PublishError, publish
 from .attachments import Attachments
 from .convert import convert_form
 from .limits import LimitExceeded, Limits, check_upload, run_bounded
+from .media import store_media
 from .reader import UnreadableWorkbook, read_workbook
 
 __all__ = ["ImportResult", "XLSFormRefused", "check_xlsform", "import_xlsform"]
@@ -95,11 +99,20 @@ def import_xlsform(
     filename: str | None = None,
     user_id: int | None = None,
     attachments: dict[str, bytes] | None = None,
+    files_root: Path | None = None,
 ) -> ImportResult:
-    """Check a workbook and publish it; raise :class:`XLSFormRefused` if it cannot be."""
+    """Check a workbook and publish it; raise :class:`XLSFormRefused` if it cannot be.
+
+    Media files go into the attachments folder (``files_root``, else the app's) before the
+    version is published, so a published version never names a file the server lacks.
+    """
     result = check_xlsform(data, filename, attachments)
     if not result.ok:
         raise XLSFormRefused(result)
+    if attachments and (files_root is not None or has_app_context()):
+        store_media(
+            files_root if files_root is not None else app_files_root(), attachments, result.definition
+        )
     try:
         result.definition, result.created = publish(db, result.definition, "xlsform", user_id)
     except PublishError as exc:

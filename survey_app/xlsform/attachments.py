@@ -12,6 +12,7 @@ again with the file publishes a new version.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -86,6 +87,13 @@ def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
     raise AttachmentError(f"{name}: not a data file (.csv, .xml or .geojson)")
 
 
+def media_entry(data: bytes) -> dict[str, str]:
+    """A media file's hash and type, sniffed from its bytes (SVG or HTML is a download)."""
+    from ..attachments.media import sniff
+
+    return {"sha256": hashlib.sha256(data).hexdigest(), "type": sniff(data[:8192])}
+
+
 class Attachments:
     """The files uploaded with a form, and the ones the form names."""
 
@@ -156,11 +164,15 @@ class Attachments:
         return found
 
     def summary(self) -> dict[str, dict[str, Any]]:
-        """What the definition records of each file: present or missing, and its size."""
+        """What the definition records of each file: present or missing, and its size; a
+        media file also its SHA-256 and its type read from its bytes (the form page shows
+        it from the attachments folder, where ``xlsform.media`` stores it by that hash)."""
         out = {}
         for name in sorted(self.wanted):
             data = self.files.get(name)
             out[name] = {"missing": True} if data is None else {"bytes": len(data)}
+            if data is not None and not name.lower().endswith(DATA_SUFFIXES):
+                out[name].update(media_entry(data))
         for name in sorted(set(self.files) - set(self.wanted)):
             out[name] = {"bytes": len(self.files[name]), "unused": True}
         return out

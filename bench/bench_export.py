@@ -10,6 +10,9 @@
 * Every format once on a freshly started server, with the peak resident memory
   (VmHWM) of gunicorn's master and of its busiest worker (goal: under 150 MB each).
 
+``--in-process xlsx`` instead times the XLSX writer alone in this process (no server, no
+HTTP): wall and CPU seconds, and this process's peak RSS, for profiling the writer.
+
 The database is made by ``bench/make_data.py`` if it does not exist. Benchmarks print
 figures; they are not tests.
 """
@@ -77,12 +80,35 @@ def plain_csv_loop(database: Path, target: Path) -> tuple[float, int]:
     return seconds, rows
 
 
+def in_process_xlsx(database: Path) -> None:
+    """The XLSX writer alone, on every record, in this process."""
+    import resource
+
+    from survey_app.exports.xlsx_export import write_xlsx
+    from survey_app.review.filters import Filters
+
+    db = connect(str(database))
+    print(f"load average before: {load_average()}")
+    started, cpu = time.perf_counter(), time.process_time()
+    written = write_xlsx(db, Filters(survey_id=SURVEY), str(OUT / "in-process.xlsx"))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    size = (OUT / "in-process.xlsx").stat().st_size / 1e6
+    print(f"XLSX in process: {written:,} records in {seconds:.2f} s ({cpu:.2f} s CPU), {size:.1f} MB,")
+    print(f"  peak RSS {peak:.0f} MB; load average after: {load_average()}")
+    db.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", type=Path, default=OUT / "bench-100000.db")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--in-process", choices=["xlsx"], help="time the XLSX writer alone, here")
     args = parser.parse_args()
+    if args.in_process:
+        in_process_xlsx(args.db)
+        return
     if not args.db.exists():
         from make_data import build
 

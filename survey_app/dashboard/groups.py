@@ -11,7 +11,8 @@ which are few: counting those costs a tenth of counting the matches. Any other f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,6 +35,23 @@ ROLLUP_FILTERS = {"survey_id", "area", "type", "state", "validation", "source", 
 NOT_MATCHING = "f.fid NOT IN (SELECT rowid FROM submission_search WHERE submission_search MATCH ?)"
 # The records a search leaves out, driven from their list (a primary-key lookup each).
 OUTSIDE = "json_each(?) j CROSS JOIN submission_facts f ON f.fid = j.value"
+
+
+@contextmanager
+def snapshot(db: Database) -> Iterator[None]:
+    """Run the enclosed reads in one read transaction (unless one is open already).
+
+    The roll-up minus the records a search leaves out must come from the same moment.
+    """
+    if db.conn.in_transaction:
+        yield
+        return
+    db.conn.execute("BEGIN")  # deferred: a read snapshot, no lock taken
+    try:
+        yield
+    finally:
+        if db.conn.in_transaction:
+            db.conn.execute("COMMIT")
 
 
 @dataclass

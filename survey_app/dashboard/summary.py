@@ -107,8 +107,21 @@ def summarise(
 
     ``questions``: also summarise every question one by one (the default for a survey
     whose definition has no dashboard block); ``by``: break those down by ``month`` or by
-    a select question.
+    a select question. Every query reads one snapshot (``groups.snapshot``), so a chunk
+    the indexer commits meanwhile never shows in one figure and not in another.
     """
+    with groups.snapshot(db):
+        return _summarise(db, filters, language, include, by, questions)
+
+
+def _summarise(
+    db: Database,
+    filters: Filters,
+    language: str,
+    include: str,
+    by: str | None,
+    questions: bool | None,
+) -> dict[str, Any]:
     block = dashboard_block(db, filters.survey_id)
     labels = Labels(db, filters.survey_id, language)
     slots = number_columns(db, filters.survey_id)

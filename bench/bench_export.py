@@ -143,21 +143,26 @@ def main() -> None:
     finally:
         server.stop()
 
-    print("\nEvery format on a fresh server: time, size, peak RSS (VmHWM) of master and busiest worker")
+    print(
+        "\nEvery format on a fresh server: time (and the server's CPU time), size, peak RSS (VmHWM)"
+        " of master and busiest worker"
+    )
     for fmt in args.formats.split(","):
         server = Server(args.db)
         try:
             before = server.peak_rss_mb()[1]
+            cpu = server.cpu_seconds()
             seconds, size = download(
                 f"{server.url}/api/v1/surveys/{SURVEY}/submissions.{fmt}", token, OUT / f"export.{fmt}"
             )
             master, worker = server.peak_rss_mb()
+            cpu = server.cpu_seconds() - cpu
         finally:
             server.stop()
         verdict = "ok" if max(master, worker) < 150 else "OVER 150 MB"
         print(
-            f"  {fmt:8} {seconds:7.2f} s {size / 1e6:7.1f} MB   master {master:5.1f} MB,"
-            f" worker {worker:5.1f} MB (idle {before:.1f})  {verdict}"
+            f"  {fmt:8} {seconds:7.2f} s ({cpu:6.2f} s server CPU) {size / 1e6:7.1f} MB"
+            f"   master {master:5.1f} MB, worker {worker:5.1f} MB (idle {before:.1f})  {verdict}"
         )
     print(f"load average after: {load_average()}")
 

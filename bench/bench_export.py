@@ -102,7 +102,7 @@ def in_process_xlsx(database: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", type=Path, default=OUT / "bench-100000.db")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="CSV-against-loop runs (0: skip them)")
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--in-process", choices=["xlsx"], help="time the XLSX writer alone, here")
     args = parser.parse_args()
@@ -120,6 +120,13 @@ def main() -> None:
     db.close()
     print(f"database: {args.db} ({records:,} {SURVEY} records); load average before: {load_average()}")
 
+    if args.runs:
+        csv_against_loop(args, token, records)
+    every_format(args, token)
+
+
+def csv_against_loop(args, token: str, records: int) -> None:
+    """CSV through HTTP against the plain loop, ``--runs`` times each (0: skipped)."""
     server = Server(args.db)
     try:
         url = f"{server.url}/api/v1/surveys/{SURVEY}/submissions.csv"
@@ -143,6 +150,9 @@ def main() -> None:
     finally:
         server.stop()
 
+
+def every_format(args, token: str) -> None:
+    """Each format once on a freshly started server: time, server CPU, size, peak RSS."""
     print(
         "\nEvery format on a fresh server: time (and the server's CPU time), size, peak RSS (VmHWM)"
         " of master and busiest worker"

@@ -10,6 +10,9 @@
 * Every format once on a freshly started server, with the peak resident memory
   (VmHWM) of gunicorn's master and of its busiest worker (goal: under 150 MB each).
 
+``--in-process xlsx`` instead times the XLSX writer alone in this process (no server, no
+HTTP): wall and CPU seconds, and this process's peak RSS, for profiling the writer.
+
 The database is made by ``bench/make_data.py`` if it does not exist. Benchmarks print
 figures; they are not tests.
 """
@@ -77,12 +80,35 @@ def plain_csv_loop(database: Path, target: Path) -> tuple[float, int]:
     return seconds, rows
 
 
+def in_process_xlsx(database: Path) -> None:
+    """The XLSX writer alone, on every record, in this process."""
+    import resource
+
+    from survey_app.exports.xlsx_export import write_xlsx
+    from survey_app.review.filters import Filters
+
+    db = connect(str(database))
+    print(f"load average before: {load_average()}")
+    started, cpu = time.perf_counter(), time.process_time()
+    written = write_xlsx(db, Filters(survey_id=SURVEY), str(OUT / "in-process.xlsx"))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    size = (OUT / "in-process.xlsx").stat().st_size / 1e6
+    print(f"XLSX in process: {written:,} records in {seconds:.2f} s ({cpu:.2f} s CPU), {size:.1f} MB,")
+    print(f"  peak RSS {peak:.0f} MB; load average after: {load_average()}")
+    db.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", type=Path, default=OUT / "bench-100000.db")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="CSV-against-loop runs (0: skip them)")
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--in-process", choices=["xlsx"], help="time the XLSX writer alone, here")
     args = parser.parse_args()
+    if args.in_process:
+        in_process_xlsx(args.db)
+        return
     if not args.db.exists():
         from make_data import build
 
@@ -94,6 +120,13 @@ def main() -> None:
     db.close()
     print(f"database: {args.db} ({records:,} {SURVEY} records); load average before: {load_average()}")
 
+    if args.runs:
+        csv_against_loop(args, token, records)
+    every_format(args, token)
+
+
+def csv_against_loop(args, token: str, records: int) -> None:
+    """CSV through HTTP against the plain loop, ``--runs`` times each (0: skipped)."""
     server = Server(args.db)
     try:
         url = f"{server.url}/api/v1/surveys/{SURVEY}/submissions.csv"
@@ -117,21 +150,29 @@ def main() -> None:
     finally:
         server.stop()
 
-    print("\nEvery format on a fresh server: time, size, peak RSS (VmHWM) of master and busiest worker")
+
+def every_format(args, token: str) -> None:
+    """Each format once on a freshly started server: time, server CPU, size, peak RSS."""
+    print(
+        "\nEvery format on a fresh server: time (and the server's CPU time), size, peak RSS (VmHWM)"
+        " of master and busiest worker"
+    )
     for fmt in args.formats.split(","):
         server = Server(args.db)
         try:
             before = server.peak_rss_mb()[1]
+            cpu = server.cpu_seconds()
             seconds, size = download(
                 f"{server.url}/api/v1/surveys/{SURVEY}/submissions.{fmt}", token, OUT / f"export.{fmt}"
             )
             master, worker = server.peak_rss_mb()
+            cpu = server.cpu_seconds() - cpu
         finally:
             server.stop()
         verdict = "ok" if max(master, worker) < 150 else "OVER 150 MB"
         print(
-            f"  {fmt:8} {seconds:7.2f} s {size / 1e6:7.1f} MB   master {master:5.1f} MB,"
-            f" worker {worker:5.1f} MB (idle {before:.1f})  {verdict}"
+            f"  {fmt:8} {seconds:7.2f} s ({cpu:6.2f} s server CPU) {size / 1e6:7.1f} MB"
+            f"   master {master:5.1f} MB, worker {worker:5.1f} MB (idle {before:.1f})  {verdict}"
         )
     print(f"load average after: {load_average()}")
 

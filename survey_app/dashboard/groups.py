@@ -4,14 +4,16 @@ from the derived index row by row. Both give the same rows, so the numbers are t
 The roll-up holds one row per group of ``GROUP_KEYS`` (about 2,500 at 100,000 records),
 kept exact by triggers on the index. It answers any filter on those keys alone (review
 state, validation, area, kind, source, safeguarding, conflict). A search (``q=``) that
-matches most records is answered as the roll-up minus the records it does not match,
-which are few: counting those costs a tenth of counting the matches. Any other filter
+matches more than half of the records is answered as the roll-up minus the records it
+does not match, which are fewer: counting those costs a fraction of counting the matches. Any other filter
 (dates, version, facilitator, link, sub-area, answers) reads ``submission_facts``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,6 +36,23 @@ ROLLUP_FILTERS = {"survey_id", "area", "type", "state", "validation", "source", 
 NOT_MATCHING = "f.fid NOT IN (SELECT rowid FROM submission_search WHERE submission_search MATCH ?)"
 # The records a search leaves out, driven from their list (a primary-key lookup each).
 OUTSIDE = "json_each(?) j CROSS JOIN submission_facts f ON f.fid = j.value"
+
+
+@contextmanager
+def snapshot(db: Database) -> Iterator[None]:
+    """Run the enclosed reads in one read transaction (unless one is open already).
+
+    The roll-up minus the records a search leaves out must come from the same moment.
+    """
+    if db.conn.in_transaction:
+        yield
+        return
+    db.conn.execute("BEGIN")  # deferred: a read snapshot, no lock taken
+    try:
+        yield
+    finally:
+        if db.conn.in_transaction:
+            db.conn.execute("COMMIT")
 
 
 @dataclass
@@ -59,16 +78,18 @@ def source(db: Database, filters: Filters) -> Source:
         base = replace(filters, q=None)
         where, params = base.where("r")
         total = db.execute(f"SELECT total(r.records) FROM facts_rollup r WHERE {where}", params).fetchone()[0]
-        matches = db.execute(
-            "SELECT count(*) FROM submission_search WHERE submission_search MATCH ?", [fts_query(filters.q)]
-        ).fetchone()[0]
-        if matches * 2 > total:
-            where, params = base.where("f")
-            outside = db.execute(
-                f"SELECT json_group_array(f.fid) FROM submission_facts f WHERE {where} AND {NOT_MATCHING}",
-                [*params, fts_query(filters.q)],
-            ).fetchone()[0]
-            return Source(filters, "complement", base, outside)
+        # The records the search leaves out, up to half of them: one pass, no count first.
+        where, params = base.where("f")
+        limit = int(total) // 2 + 1
+        outside = [
+            row[0]
+            for row in db.execute(
+                f"SELECT f.fid FROM submission_facts f WHERE {where} AND {NOT_MATCHING} LIMIT ?",
+                [*params, fts_query(filters.q), limit],
+            )
+        ]
+        if len(outside) < limit:
+            return Source(filters, "complement", base, json.dumps(outside))
     return Source(filters, "direct")
 
 

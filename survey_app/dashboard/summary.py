@@ -41,9 +41,15 @@ INCLUDE = ("accepted", "all")
 
 
 def _number(value: Any) -> int | float:
+    """A count or sum as shown: whole numbers as ints, others to 2 decimals.
+
+    Rounded to 9 decimals first: a roll-up sum that had decimals added and taken out
+    again may be off by 1e-15, and must show as the same number.
+    """
     if value is None:
         return 0
-    return int(value) if float(value).is_integer() else round(value, 2)
+    value = round(float(value), 9)
+    return int(value) if value.is_integer() else round(value, 2)
 
 
 class Labels:
@@ -108,8 +114,21 @@ def summarise(
 
     ``questions``: also summarise every question one by one (the default for a survey
     whose definition has no dashboard block); ``by``: break those down by ``month`` or by
-    a select question.
+    a select question. Every query reads one snapshot (``groups.snapshot``), so a chunk
+    the indexer commits meanwhile never shows in one figure and not in another.
     """
+    with groups.snapshot(db):
+        return _summarise(db, filters, language, include, by, questions)
+
+
+def _summarise(
+    db: Database,
+    filters: Filters,
+    language: str,
+    include: str,
+    by: str | None,
+    questions: bool | None,
+) -> dict[str, Any]:
     block = dashboard_block(db, filters.survey_id)
     labels = Labels(db, filters.survey_id, language)
     slots = number_columns(db, filters.survey_id)

@@ -85,7 +85,7 @@ def in_process_xlsx(database: Path) -> None:
     import resource
 
     from survey_app.exports.xlsx_export import write_xlsx
-    from survey_app.review.filters import Filters
+    from survey_app.records.filters import Filters
 
     db = connect(str(database))
     print(f"load average before: {load_average()}")

@@ -40,7 +40,7 @@ import {
   user,
 } from './offline.js';
 import { clearErrorsWhenAnswered, describe, sectionNavigation, showConnection } from './formhelp.js';
-import { addRepeatInstance, fieldId, readAnswers, restore, snapshot } from './formread.js';
+import { addRepeatInstance, fieldId, inlineDefinition, readAnswers, restore, snapshot } from './formread.js';
 import { t, tn } from './i18n.js';
 
 const form = document.querySelector('form.survey-form');
@@ -251,12 +251,19 @@ function titled(title) {
 }
 
 /* Saves one change at a time, and again if more came in meanwhile: never a lost change,
-   never two writes racing. */
+   never two writes racing. A keystroke does not save at once: reading the whole form for
+   the draft is the costliest thing a keystroke did on a large form, so changes are saved
+   SAVE_DELAY_MS after the first one (at most that much typing waits), when the phone is
+   idle, and at once on flush() (finishing, leaving the page, switching language). Until
+   then the state says `pending`, never `saved`. */
+const SAVE_DELAY_MS = 300;
+
 function autosaver(store, id, startedAt, exists) {
   let saving = null;
   let dirty = false;
   let saved = exists;
   let stopped = false;
+  let timer = null;
   const state = document.createElement('p');
   state.className = 'save-state';
   state.dataset.saveState = exists ? 'saved' : 'new';
@@ -267,11 +274,14 @@ function autosaver(store, id, startedAt, exists) {
     while (dirty && !stopped) {
       dirty = false;
       try {
-        await store.saveDraft(buildRecord(id, startedAt));
+        const started = performance.now();
+        const record = buildRecord(id, startedAt);
+        performance.measure('survey-draft-build', { start: started }); // the main thread's part
+        await store.saveDraft(record);
         // A facilitator's address names the draft (reload resumes it); a public one never does.
         if (!saved && !publicForm) history.replaceState(history.state, '', draftUrl(id, true));
         saved = true;
-        state.dataset.saveState = 'saved';
+        if (!dirty) state.dataset.saveState = 'saved';
         state.textContent = t('Saved on this phone at {time}.', { time: new Date().toLocaleTimeString() });
       } catch (error) {
         state.dataset.saveState = 'error';
@@ -286,13 +296,29 @@ function autosaver(store, id, startedAt, exists) {
     saving = null;
   }
 
+  function start() {
+    timer = null;
+    if (!saving && dirty) saving = loop();
+    return saving;
+  }
+
+  function schedule() {
+    if (timer || stopped) return;
+    const idle = self.requestIdleCallback
+      ? () => requestIdleCallback(start, { timeout: SAVE_DELAY_MS })
+      : start;
+    timer = setTimeout(idle, SAVE_DELAY_MS);
+  }
+
   return {
     change() {
       dirty = true;
-      if (!saving) saving = loop();
-      return saving;
+      if (!stopped && state.dataset.saveState !== 'error') state.dataset.saveState = 'pending';
+      schedule();
     },
     async flush() {
+      clearTimeout(timer);
+      timer = null;
       while (saving) await saving;
       if (dirty) {
         saving = loop();
@@ -312,6 +338,7 @@ function wire(store, saver, id) {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'hidden') saver.flush();
   });
+  window.addEventListener('pagehide', () => saver.flush());
   form.addEventListener('click', (event) => {
     const button = event.target.closest('[data-add-repeat]');
     if (!button) return;
@@ -344,14 +371,8 @@ let logic = null;
 
 /* The page's inline copy of the definition, else the one the worker keeps offline. */
 async function loadDefinition() {
-  const inline = document.getElementById('survey-definition');
-  if (inline) {
-    try {
-      return JSON.parse(inline.textContent);
-    } catch (error) {
-      /* fetch it instead */
-    }
-  }
+  const inline = inlineDefinition();
+  if (inline) return inline;
   return fetch(form.dataset.definitionUrl, { credentials: 'same-origin' })
     .then((response) => (response.ok ? response.json() : null))
     .catch(() => null);

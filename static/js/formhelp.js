@@ -152,11 +152,22 @@ export function sectionNavigation(form, recordId) {
   }
   if (groups.length > 1) form.before(nav);
   const progress = nav.querySelector('[data-progress]');
-  const update = () => {
+  const count = () => {
     const questions = visibleQuestions(form);
     const done = questions.filter(answered).length;
     progress.textContent = t('{done} of {total} questions answered', { done, total: questions.length });
     progress.dataset.done = String(done);
+  };
+  // Once per frame: a keystroke fires input, then formlogic:change, and each counted
+  // every question of the form again.
+  let queued = false;
+  const update = () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      count();
+    });
   };
   form.addEventListener('input', update);
   form.addEventListener('change', update);
@@ -164,7 +175,7 @@ export function sectionNavigation(form, recordId) {
   // The logic fills defaults (today's date) and shows or hides questions without input events.
   form.addEventListener('formlogic:change', update);
   form.addEventListener('survey:defaults', update);
-  update();
+  count();
 
   // Where the person was: the question at the top of the screen, per record, for a reload.
   const key = 'survey-app-position:' + recordId();

@@ -26,7 +26,7 @@
  */
 import { evaluate, references, toString, truthy } from './expressions.js';
 import { beforeRemoving, offerUndo } from './formhelp.js';
-import { fieldId, instanceFromTemplate } from './formread.js';
+import { fieldId, inlineDefinition, instanceFromTemplate } from './formread.js';
 import { t } from './i18n.js';
 import { markdownNodes } from './markdown.js';
 
@@ -97,6 +97,7 @@ class FormLogic {
       });
     walk(this.definition.questions);
     this.deps = dependencies(this.definition.questions);
+    this.readers = readersOf(this.deps);
     this.wire();
     this.fillMetadata();
     this.fillDynamicDefaults();
@@ -113,14 +114,8 @@ class FormLogic {
   }
 
   async loadDefinition(given) {
-    const inline = document.getElementById('survey-definition');
-    if (inline) {
-      try {
-        return JSON.parse(inline.textContent);
-      } catch (error) {
-        /* fall through */
-      }
-    }
+    const inline = inlineDefinition();
+    if (inline) return inline;
     if (given && given.questions) return given;
     if (!this.form.dataset.definitionUrl) return null;
     try {
@@ -158,9 +153,9 @@ class FormLogic {
   wire() {
     const form = this.form;
     // A keystroke recomputes only what depends on the question typed in (this.deps).
-    form.addEventListener('input', (event) => this.refresh({ changed: changedName(event.target) }));
+    form.addEventListener('input', (event) => this.refresh({ changed: changedName(event.target), target: event.target }));
     form.addEventListener('change', (event) => {
-      this.refresh({ changed: changedName(event.target) });
+      this.refresh({ changed: changedName(event.target), target: event.target });
       this.check(event.target);
     });
     form.addEventListener('focusout', (event) => this.check(event.target));
@@ -417,30 +412,89 @@ class FormLogic {
 
   // -- applying the logic to the page ------------------------------------------------------
 
-  refresh({ quiet = false, changed: name = null } = {}) {
+  /* Bring every relevance, calculation, filter and flag up to date with the answers.
+   *
+   * A full refresh (opening, repeats added or removed, restoring, a change from code) reads
+   * every answer from the page once (collect()). A change of one question (`changed`, from
+   * an input event on `target`) reads only that question's answer again and recomputes only
+   * what depends on it: the answers model (this.root's scopes) is kept up to date in place
+   * as each calculation or disabled field changes, so a chain of calculations settles in
+   * one walk in page order. Another walk follows only when a name changed after something
+   * that reads it was already visited (a dependency pointing backwards in the form), or
+   * when a repeat_count added or removed instances. */
+  refresh({ quiet = false, changed: name = null, target = null } = {}) {
     if (!this.definition || this.refreshing) return; // instances added below re-enter via events
     this.refreshing = true;
     let changed = false;
-    // dirty: the names whose answers changed (null: recompute everything). Each pass adds
-    // the calculations whose value changed, so their dependents follow in the next one.
-    this.dirty = name === null || !this.relevantCache ? null : new Set([name]);
+    const entry = name !== null && this.relevantCache && this.root ? this.entryOf(target) : null;
+    // dirty: the names whose answers changed (null: recompute everything).
+    this.dirty = entry ? new Set([name]) : null;
     if (this.dirty === null) this.relevantCache = new Map();
     try {
-      for (let pass = 0; pass < 6; pass += 1) {
-        const root = this.collect();
+      if (entry) this.reread(entry.question, entry.key, entry.scope);
+      else this.collect();
+      for (let pass = 0; pass < 20; pass += 1) {
+        if (this.restructured) this.collect();
+        this.restructured = false;
         this.relevant = new Set();
+        this.visited = new Set();
+        this.backward = new Set();
         this.changedNames = new Set();
-        if (!this.applyScope(this.definition.questions, root, true)) break;
+        if (!this.applyScope(this.definition.questions, this.root, true)) break;
         changed = true;
-        if (this.dirty !== null) this.dirty = this.changedNames;
+        if (!this.backward.size && !this.restructured) break;
+        // Everything else is up to date now (a full walk too): only what read a name too
+        // early, or, after instances came or went, what read a changed name, is walked again.
+        this.dirty = new Set(this.restructured ? this.changedNames : this.backward);
       }
     } finally {
       this.refreshing = false;
       this.dirty = null;
+      this.restructured = false;
     }
     this.renderRepeats();
     this.updateReferences();
     if (changed && !quiet) this.notify();
+  }
+
+  /* The question (key, scope) an input belongs to in the answers model, or null. */
+  entryOf(target) {
+    const wrapper = target && target.closest && target.closest('[data-key]');
+    const key = wrapper && wrapper.dataset.key;
+    const found = key && this.scopes.get(key);
+    if (!found || this.wrapperMap.get(key) !== wrapper) return null;
+    // A field added since the page was read (a widget's): read everything again.
+    if (target.name && !this.fields(target.name).includes(target)) return null;
+    return { key, question: found.question, scope: found.scope };
+  }
+
+  /* Read one question's answer from the page into its scope; true if it changed. */
+  reread(question, key, scope) {
+    const name = question.name;
+    const before = scope.own[name];
+    const value = this.readValue(question, key);
+    if (value === undefined) {
+      delete scope.own[name];
+      delete scope.answers[name];
+    } else {
+      scope.own[name] = value;
+      scope.answers[name] = value;
+    }
+    if (question.or_other) {
+      const other = this.fields(key + '_other').find((e) => !e.disabled);
+      if (other && other.value.trim()) scope.own[name + '_other'] = other.value.trim();
+      else delete scope.own[name + '_other'];
+    }
+    return !sameAnswer(before, value);
+  }
+
+  /* A name whose value changed: what reads it later in this walk sees it now (dirty);
+   * what read it earlier needs another walk (backward). */
+  changedName(name) {
+    this.changedNames.add(name);
+    if (this.dirty !== null) this.dirty.add(name);
+    const readers = this.readers.get(name);
+    if (readers) for (const reader of readers) if (this.visited.has(reader)) this.backward.add(name);
   }
 
   /* Show, hide, enable, disable, calculate and filter; true if any answer changed. */
@@ -458,6 +512,7 @@ class FormLogic {
     let changed = false;
     for (const question of questions) {
       const key = scope.prefix + question.name;
+      this.visited.add(question.name);
       const stale = this.stale(question, key, parentChanged);
       const before = this.relevantCache.get(key);
       const relevant = stale
@@ -479,7 +534,7 @@ class FormLogic {
       if (!stale) continue;
       if (question.type === 'calculate') {
         const calculated = this.applyCalculation(question, key, wrapper, scope, relevant);
-        if (calculated) this.changedNames.add(question.name);
+        if (calculated) this.changedName(question.name);
         changed = calculated || changed;
         continue;
       }
@@ -487,7 +542,8 @@ class FormLogic {
       if (wrapper.hidden !== !relevant && wrapper.tagName !== 'INPUT') wrapper.hidden = !relevant;
       const inputs = this.applyInputs(question, key, wrapper, scope, relevant);
       const flags = question.compiled ? this.applyFlags(question, key, wrapper, scope, relevant) : false;
-      if (inputs || flags) this.changedNames.add(question.name);
+      // A field disabled, unchecked or calculated here changes the answer read from it.
+      if ((inputs || flags) && this.reread(question, key, scope)) this.changedName(question.name);
       changed = inputs || flags || changed;
     }
     return changed;
@@ -615,6 +671,14 @@ class FormLogic {
       else this.calculated.set(key, value);
       changed = true;
     }
+    const name = question.name;
+    if (value === undefined) {
+      delete scope.own[name];
+      delete scope.answers[name];
+    } else {
+      scope.own[name] = value;
+      scope.answers[name] = value;
+    }
     if (input) {
       if (input.value !== text) input.value = text;
       if (input.disabled !== !relevant) {
@@ -643,6 +707,7 @@ class FormLogic {
     const fixed = question.compiled && question.compiled.repeat_count;
     const add = fieldset.querySelector(':scope > [data-add-repeat]');
     if (add) add.hidden = Boolean(fixed);
+    let resized = false;
     if (relevant && fixed) {
       let target = NaN;
       try {
@@ -652,6 +717,7 @@ class FormLogic {
       }
       if (Number.isFinite(target)) {
         target = Math.max(0, Math.min(MAX_REPEAT, Math.trunc(target)));
+        const count = this.items(fieldset).length;
         while (this.items(fieldset).length < target) {
           if (!this.addInstance(fieldset, { quiet: true })) break;
           changed = true;
@@ -660,13 +726,19 @@ class FormLogic {
           this.removeInstance(this.items(fieldset).at(-1), { quiet: true });
           changed = true;
         }
+        if (this.items(fieldset).length !== count) {
+          // New scopes: the next walk reads the page again and does every instance anew.
+          resized = true;
+          this.restructured = true;
+          for (const cached of [...this.relevantCache.keys()]) if (cached.startsWith(key + '[')) this.relevantCache.delete(cached);
+        }
       }
     }
     const children = scope.children[question.name] || [];
-    for (const child of changed ? [] : children) {
+    for (const child of resized ? [] : children) {
       changed = this.applyScope(question.questions, child, relevant, true) || changed;
     }
-    if (changed) this.changedNames.add(question.name);
+    if (changed) this.changedName(question.name);
     return changed;
   }
 
@@ -941,6 +1013,27 @@ function dependencies(questions) {
   };
   walk(questions);
   return deps;
+}
+
+/** name -> the names of the questions whose expressions read it (the graph reversed). */
+function readersOf(deps) {
+  const readers = new Map();
+  for (const [question, names] of deps) {
+    for (const name of names) {
+      if (!readers.has(name)) readers.set(name, new Set());
+      readers.get(name).add(question.name);
+    }
+  }
+  return readers;
+}
+
+function sameAnswer(a, b) {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+  return false;
 }
 
 /** The question an input belongs to (its wrapper's data-name), or null for "everything". */

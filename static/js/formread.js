@@ -17,6 +17,26 @@ const SKIPPED = new Set(['note']);
 const SYSTEM_FIELDS = new Set(['csrf_token', '_id', '_version', '_started_at', '_lang', '_ticket']);
 const MAX_REPEAT = 200;
 
+/* The page's inline definition (<script type="application/json" id="survey-definition">),
+   parsed once for every module that reads it (form.js, formlogic.js, orgpicker.js each
+   parsed a large form's definition again). Shared: read it, never change it. null when the
+   page has none or it does not parse. */
+let parsed = null;
+export function inlineDefinition() {
+  const inline = document.getElementById('survey-definition');
+  if (!inline) return null;
+  if (!parsed || parsed.element !== inline) {
+    let value = null;
+    try {
+      value = JSON.parse(inline.textContent);
+    } catch (error) {
+      value = null;
+    }
+    parsed = { element: inline, value };
+  }
+  return parsed.value;
+}
+
 export function fieldId(key) {
   return 'f-' + key.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
 }

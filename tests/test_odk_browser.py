@@ -68,3 +68,49 @@ def test_required_read_only_calculations_defaults_and_lookups_on_the_phone(phone
     )
     assert response.ok, response.text()
     assert response.json()["results"][0]["status"] == "stored", response.json()
+
+
+REPEAT_DEFAULTS = [
+    ["type", "name", "label", "default"],
+    ["integer", "household_size", "Household size"],
+    ["begin_repeat", "member", "Member"],
+    ["text", "member_name", "Name"],
+    ["integer", "member_no", "Number", "position(..)"],
+    ["integer", "share", "Share", "${household_size} * 10"],
+    ["text", "tag", "Tag", "concat('M', position(..))"],
+    ["end_repeat"],
+]
+
+
+def test_dynamic_defaults_are_computed_in_each_new_repeat_instance(phone, app, tmp_path):
+    """ODK evaluates a dynamic default when a repeat instance is added, in that instance."""
+    path = build_xlsform(tmp_path / "rd.xlsx", REPEAT_DEFAULTS, settings={"form_id": "rep_defaults", "version": "1"})
+    db = connect(app.config["DATABASE"])
+    import_xlsform(db, path.read_bytes(), path.name)
+    db.close()
+    page = phone.new_page()
+    browser_login(page)
+    page.goto("/forms/rep_defaults")
+    page.evaluate(ANSWERS_JS)
+    # The first instance is made with the form: its defaults then (no household size yet).
+    assert page.input_value("input[name='member[0].member_no']") == "1"
+    assert page.input_value("input[name='member[0].tag']") == "M1"
+    assert page.input_value("input[name='member[0].share']") == ""
+    page.fill("input[name=household_size]", "3")
+    page.dispatch_event("input[name=household_size]", "change")
+    page.click("[data-add-repeat][value=member]")
+    page.wait_for_selector("input[name='member[1].member_no']")
+    assert page.input_value("input[name='member[1].member_no']") == "2"
+    assert page.input_value("input[name='member[1].tag']") == "M2"
+    assert page.input_value("input[name='member[1].share']") == "30"
+    # A default is not a calculation: once made, it follows nothing, and an edit stays.
+    page.fill("input[name='member[1].tag']", "Grandmother")
+    page.fill("input[name=household_size]", "5")
+    page.dispatch_event("input[name=household_size]", "change")
+    assert page.input_value("input[name='member[1].share']") == "30"
+    page.click("[data-add-repeat][value=member]")
+    page.wait_for_selector("input[name='member[2].member_no']")
+    assert page.input_value("input[name='member[2].share']") == "50"
+    answers = page.evaluate(ANSWERS_JS)["answers"]
+    assert [m.get("tag") for m in answers["member"]] == ["M1", "Grandmother", "M3"]
+    assert [m.get("member_no") for m in answers["member"]] == [1, 2, 3]

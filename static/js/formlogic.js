@@ -84,6 +84,7 @@ class FormLogic {
     this.scopes = new Map(); // key -> {scope, question}
     this.relevant = new Set();
     this.calculated = new Map();
+    this.newInstances = []; // repeat instances whose dynamic defaults are still to be made
     this.lang = form.dataset.lang || 'en';
   }
 
@@ -161,7 +162,11 @@ class FormLogic {
     form.addEventListener('focusout', (event) => this.check(event.target));
     form.addEventListener('survey:repeat-added', (event) => {
       // An instance made by form.js is in the language the page was rendered in.
-      if (event.detail && event.detail.item) this.translate(event.detail.item);
+      if (event.detail && event.detail.item) {
+        this.translate(event.detail.item);
+        // Restoring a draft adds its instances, then puts their saved answers back.
+        if (!event.detail.restoring) this.newInstances.push(event.detail.item);
+      }
       this.refresh();
     });
     form.addEventListener('survey:restored', () => this.refresh());
@@ -436,6 +441,7 @@ class FormLogic {
       for (let pass = 0; pass < 20; pass += 1) {
         if (this.restructured) this.collect();
         this.restructured = false;
+        this.fillNewInstances();
         this.relevant = new Set();
         this.visited = new Set();
         this.backward = new Set();
@@ -587,23 +593,43 @@ class FormLogic {
     return changed;
   }
 
-  /* Dynamic defaults (an expression in the default column), once, on a new record. */
+  /* Dynamic defaults (an expression in the default column), as ODK makes them: once, for
+   * the questions of a new record when it opens, and for those of each repeat instance
+   * when it is added (then in that instance: position(..) is its number). A default is not
+   * a calculation: it fills an empty field once and follows nothing afterwards. */
   fillDynamicDefaults() {
     if (!this.definition) return;
-    const root = this.collect();
-    for (const question of this.byName.values()) {
+    this.collect();
+    this.fillDefaults(() => true);
+  }
+
+  /* Fill the empty fields of the questions `within(wrapper)` accepts; true if any was. */
+  fillDefaults(within) {
+    let filled = false;
+    for (const [key, { scope, question }] of this.scopes) {
       const tree = question.compiled && question.compiled.dynamic_default;
-      const wrapper = tree && this.wrapperMap.get(question.name);
-      if (!wrapper) continue;
+      const wrapper = tree && this.wrapperMap.get(key);
+      if (!wrapper || !within(wrapper)) continue;
       let value;
       try {
-        value = normalise(evaluate(tree, this.context(root)));
+        value = normalise(evaluate(tree, this.context(scope)));
       } catch (error) {
         continue;
       }
       const input = wrapper.matches('input') ? wrapper : wrapper.querySelector('input, textarea');
-      if (input && !input.value && value !== undefined && value !== null) input.value = String(value);
+      if (input && !input.value && value !== undefined && value !== null) {
+        input.value = String(value);
+        this.reread(question, key, scope);
+        filled = true;
+      }
     }
+    return filled;
+  }
+
+  /* The defaults of instances added since the page was last read (after collect()). */
+  fillNewInstances() {
+    const items = this.newInstances.splice(0).filter((item) => item.isConnected);
+    if (items.length) this.fillDefaults((wrapper) => items.some((item) => item.contains(wrapper)));
   }
 
   applyInputs(question, key, wrapper, scope, relevant) {

@@ -193,7 +193,7 @@ export function restore(form, pairs) {
     for (const fieldset of form.querySelectorAll('fieldset[data-type="repeat"]')) {
       const wanted = parseInt((values.get(fieldset.dataset.key + '__count') || ['0'])[0], 10);
       while (instances(fieldset).length < Math.min(wanted || 0, MAX_REPEAT)) {
-        addRepeatInstance(fieldset, { focus: false });
+        addRepeatInstance(fieldset, { focus: false, restoring: true });
         added = true;
       }
     }
@@ -264,13 +264,14 @@ function numberInstance(item, index) {
 
 /* Add an empty instance to a repeat, offline (the no-JS path asks the server instead):
    from the repeat's <template> when the page has one, else a cleared copy of the last.
-   Dispatches `survey:repeat-added` so skip logic can wire up the new fields. */
-export function addRepeatInstance(fieldset, { focus = true } = {}) {
+   Dispatches `survey:repeat-added` so skip logic can wire up the new fields (`restoring`:
+   a draft's instance, whose answers come back next, so no dynamic default is made). */
+export function addRepeatInstance(fieldset, { focus = true, restoring = false } = {}) {
   const list = fieldset.querySelector(':scope > .repeat-items');
   const existing = instances(fieldset);
   if (!list || existing.length >= MAX_REPEAT) return null;
   const made = fromTemplate(fieldset, existing.length);
-  if (made) return insertInstance(fieldset, list, made, existing.length, focus);
+  if (made) return insertInstance(fieldset, list, made, existing.length, focus, restoring);
   if (!existing.length) return null;
   const key = fieldset.dataset.key;
   const template = existing[existing.length - 1];
@@ -301,10 +302,10 @@ export function addRepeatInstance(fieldset, { focus = true } = {}) {
   }
   clone.dataset.index = String(to);
   numberInstance(clone, to);
-  return insertInstance(fieldset, list, clone, to, focus);
+  return insertInstance(fieldset, list, clone, to, focus, restoring);
 }
 
-function insertInstance(fieldset, list, item, index, focus) {
+function insertInstance(fieldset, list, item, index, focus, restoring) {
   list.append(item);
   const counter = fieldset.querySelector(':scope > [data-repeat-count]');
   if (counter) counter.value = String(index + 1);
@@ -312,6 +313,6 @@ function insertInstance(fieldset, list, item, index, focus) {
     const first = item.querySelector('input:not([type=hidden]), textarea, select');
     if (first) first.focus();
   }
-  fieldset.dispatchEvent(new CustomEvent('survey:repeat-added', { bubbles: true, detail: { item, index } }));
+  fieldset.dispatchEvent(new CustomEvent('survey:repeat-added', { bubbles: true, detail: { item, index, restoring } }));
   return item;
 }

@@ -84,7 +84,8 @@ REPEAT_DEFAULTS = [
 
 def test_dynamic_defaults_are_computed_in_each_new_repeat_instance(phone, app, tmp_path):
     """ODK evaluates a dynamic default when a repeat instance is added, in that instance."""
-    path = build_xlsform(tmp_path / "rd.xlsx", REPEAT_DEFAULTS, settings={"form_id": "rep_defaults", "version": "1"})
+    settings = {"form_id": "rep_defaults", "version": "1"}
+    path = build_xlsform(tmp_path / "rd.xlsx", REPEAT_DEFAULTS, settings=settings)
     db = connect(app.config["DATABASE"])
     import_xlsform(db, path.read_bytes(), path.name)
     db.close()

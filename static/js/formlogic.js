@@ -85,6 +85,7 @@ class FormLogic {
     this.relevant = new Set();
     this.calculated = new Map();
     this.newInstances = []; // repeat instances whose dynamic defaults are still to be made
+    this.lastCalc = new Map(); // key -> the last result written by a question's calculation
     this.lang = form.dataset.lang || 'en';
   }
 
@@ -160,6 +161,9 @@ class FormLogic {
       this.check(event.target);
     });
     form.addEventListener('focusout', (event) => this.check(event.target));
+    form.addEventListener('click', (event) => {
+      if (event.target.matches && event.target.matches('input[data-locked]')) event.preventDefault();
+    });
     form.addEventListener('survey:repeat-added', (event) => {
       // An instance made by form.js is in the language the page was rendered in.
       if (event.detail && event.detail.item) {
@@ -169,7 +173,17 @@ class FormLogic {
       }
       this.refresh();
     });
-    form.addEventListener('survey:restored', () => this.refresh());
+    form.addEventListener('survey:restored', () => {
+      // The draft's answers are what the person left: calculations on questions are taken
+      // from them, not written over them (calculate questions are recomputed as always).
+      this.adopting = true;
+      try {
+        this.lastCalc = new Map();
+        this.refresh();
+      } finally {
+        this.adopting = false;
+      }
+    });
     // form.js adds repeat instances itself when it runs; note the count before it does.
     document.addEventListener(
       'click',
@@ -567,7 +581,11 @@ class FormLogic {
     const inputs = [...(wrapper.matches('input') ? [wrapper] : wrapper.querySelectorAll('input, textarea'))];
     if (compiled.read_only) {
       const locked = this.holds(question, 'read_only', ctx);
-      for (const input of inputs) input.readOnly = locked;
+      for (const input of inputs) {
+        input.readOnly = locked;
+        // readOnly does nothing to a choice: a click on it is refused instead (wire()).
+        if (input.type === 'radio' || input.type === 'checkbox') input.toggleAttribute('data-locked', locked);
+      }
     }
     if (!compiled.calculation || !relevant) return false;
     let value;
@@ -577,6 +595,11 @@ class FormLogic {
       return false;
     }
     const text = value === undefined || value === null ? '' : String(value);
+    // As in ODK, the result is written when what it reads changes it, so the person's own
+    // change (on an editable question) stands until then; a restored draft is taken as is.
+    const previous = this.lastCalc.get(key);
+    this.lastCalc.set(key, text);
+    if (previous === text || this.adopting) return false;
     let changed = false;
     for (const input of inputs) {
       if (input.type === 'radio' || input.type === 'checkbox') {
@@ -796,6 +819,7 @@ class FormLogic {
     const key = fieldset.dataset.key;
     item.remove();
     items.slice(index + 1).forEach((later, offset) => renumber(later, key, index + 1 + offset, index + offset));
+    this.lastCalc = shiftKeys(this.lastCalc, key, index);
     const counter = fieldset.querySelector(':scope > [data-repeat-count]');
     if (counter) counter.value = String(items.length - 1);
     if (quiet) return;
@@ -1108,6 +1132,19 @@ function normalise(result) {
   if (typeof result === 'number') return Number.isFinite(result) ? result : undefined;
   const text = toString(result);
   return text === '' ? undefined : text;
+}
+
+/* A map by key after instance `removed` of repeat `key` went: later instances move up. */
+function shiftKeys(map, key, removed) {
+  const moved = new Map();
+  const pattern = new RegExp('^' + key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\[(\\d+)\\]\\.');
+  for (const [name, value] of map) {
+    const match = pattern.exec(name);
+    if (!match) moved.set(name, value);
+    else if (Number(match[1]) > removed) moved.set(`${key}[${Number(match[1]) - 1}].` + name.slice(match[0].length), value);
+    else if (Number(match[1]) < removed) moved.set(name, value);
+  }
+  return moved;
 }
 
 /* Give a repeat instance a new index: names, ids and labels move with it. */

@@ -252,11 +252,12 @@ function titled(title) {
 
 /* Saves one change at a time, and again if more came in meanwhile: never a lost change,
    never two writes racing. A keystroke does not save at once: reading the whole form for
-   the draft is the costliest thing a keystroke did on a large form, so changes are saved
-   SAVE_DELAY_MS after the first one (at most that much typing waits), when the phone is
-   idle, and at once on flush() (finishing, leaving the page, switching language). Until
-   then the state says `pending`, never `saved`. */
+   the draft was the costliest thing a keystroke did on a large form. Changes are saved
+   once typing pauses for SAVE_DELAY_MS (and at least every SAVE_MAX_WAIT_MS while it goes
+   on), when the phone is idle, and at once on flush() (finishing, leaving the page,
+   switching language). Until then the state says `pending`, never `saved`. */
 const SAVE_DELAY_MS = 300;
+const SAVE_MAX_WAIT_MS = 2000;
 
 function autosaver(store, id, startedAt, exists) {
   let saving = null;
@@ -264,6 +265,7 @@ function autosaver(store, id, startedAt, exists) {
   let saved = exists;
   let stopped = false;
   let timer = null;
+  let waiting = null; // when the oldest unsaved change came
   const state = document.createElement('p');
   state.className = 'save-state';
   state.dataset.saveState = exists ? 'saved' : 'new';
@@ -298,16 +300,19 @@ function autosaver(store, id, startedAt, exists) {
 
   function start() {
     timer = null;
+    waiting = null;
     if (!saving && dirty) saving = loop();
     return saving;
   }
 
   function schedule() {
-    if (timer || stopped) return;
-    const idle = self.requestIdleCallback
-      ? () => requestIdleCallback(start, { timeout: SAVE_DELAY_MS })
-      : start;
-    timer = setTimeout(idle, SAVE_DELAY_MS);
+    if (stopped) return;
+    const now = Date.now();
+    if (waiting === null) waiting = now;
+    clearTimeout(timer);
+    const delay = Math.max(0, Math.min(SAVE_DELAY_MS, waiting + SAVE_MAX_WAIT_MS - now));
+    const idle = self.requestIdleCallback ? () => requestIdleCallback(start, { timeout: SAVE_DELAY_MS }) : start;
+    timer = setTimeout(idle, delay);
   }
 
   return {
@@ -319,6 +324,7 @@ function autosaver(store, id, startedAt, exists) {
     async flush() {
       clearTimeout(timer);
       timer = null;
+      waiting = null;
       while (saving) await saving;
       if (dirty) {
         saving = loop();

@@ -171,7 +171,9 @@ class FormLogic {
         // Restoring a draft adds its instances, then puts their saved answers back.
         if (!event.detail.restoring) this.newInstances.push(event.detail.item);
       }
-      this.refresh();
+      // Only the new instance and what reads the repeat (count(), ...) change.
+      const fieldset = event.target.closest && event.target.closest('fieldset[data-type="repeat"]');
+      this.refresh({ grown: fieldset ? fieldset.dataset.name : null });
     });
     form.addEventListener('survey:restored', () => {
       // The draft's answers are what the person left: calculations on questions are taken
@@ -441,13 +443,15 @@ class FormLogic {
    * one walk in page order. Another walk follows only when a name changed after something
    * that reads it was already visited (a dependency pointing backwards in the form), or
    * when a repeat_count added or removed instances. */
-  refresh({ quiet = false, changed: name = null, target = null } = {}) {
+  refresh({ quiet = false, changed: name = null, target = null, grown = null } = {}) {
     if (!this.definition || this.refreshing) return; // instances added below re-enter via events
     this.refreshing = true;
     let changed = false;
-    const entry = name !== null && this.relevantCache && this.root ? this.entryOf(target) : null;
-    // dirty: the names whose answers changed (null: recompute everything).
-    this.dirty = entry ? new Set([name]) : null;
+    const known = Boolean(this.relevantCache && this.root);
+    const entry = name !== null && known ? this.entryOf(target) : null;
+    // dirty: the names whose answers changed (null: recompute everything). An instance
+    // added at the end of a repeat (`grown`) is new to relevantCache, so it is done whole.
+    this.dirty = entry ? new Set([name]) : grown !== null && known ? new Set([grown]) : null;
     if (this.dirty === null) this.relevantCache = new Map();
     try {
       if (entry) this.reread(entry.question, entry.key, entry.scope);

@@ -158,13 +158,14 @@ export function sectionNavigation(form, recordId) {
     progress.textContent = t('{done} of {total} questions answered', { done, total: questions.length });
     progress.dataset.done = String(done);
   };
-  // Once per frame: a keystroke fires input, then formlogic:change, and each counted
-  // every question of the form again.
+  // Once, when the phone is idle: a keystroke fired input, then formlogic:change, and each
+  // counted every question of the form again inside the keystroke's own frame.
   let queued = false;
+  const later = self.requestIdleCallback ? (run) => requestIdleCallback(run, { timeout: 500 }) : (run) => setTimeout(run, 50);
   const update = () => {
     if (queued) return;
     queued = true;
-    requestAnimationFrame(() => {
+    later(() => {
       queued = false;
       count();
     });

@@ -295,13 +295,23 @@ function autosaver(store, id, startedAt, exists) {
         }
       }
     }
-    saving = null;
+  }
+
+  /* One loop at a time; `saving` is cleared when it ends, even when it ends at once
+     (stopped): a promise kept there after its end made flush() wait on it forever. */
+  function run() {
+    const current = loop();
+    saving = current;
+    current.finally(() => {
+      if (saving === current) saving = null;
+    });
+    return current;
   }
 
   function start() {
     timer = null;
     waiting = null;
-    if (!saving && dirty) saving = loop();
+    if (!saving && dirty) run();
     return saving;
   }
 
@@ -326,10 +336,7 @@ function autosaver(store, id, startedAt, exists) {
       timer = null;
       waiting = null;
       while (saving) await saving;
-      if (dirty) {
-        saving = loop();
-        await saving;
-      }
+      if (dirty) await run();
     },
     exists: () => saved,
     stop() {

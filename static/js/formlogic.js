@@ -552,7 +552,7 @@ class FormLogic {
       }
       if (relevant) this.relevant.add(key);
       if (question.type === 'repeat') {
-        changed = this.applyRepeat(question, key, wrapper, scope, relevant, stale) || changed;
+        changed = this.applyRepeat(question, key, wrapper, scope, relevant, stale, flipped || parentChanged) || changed;
         continue;
       }
       if (!stale) continue;
@@ -742,7 +742,7 @@ class FormLogic {
     return changed;
   }
 
-  applyRepeat(question, key, fieldset, scope, relevant, stale = true) {
+  applyRepeat(question, key, fieldset, scope, relevant, stale = true, flipped = true) {
     if (!fieldset) return false;
     let changed = false;
     if (!stale) {
@@ -788,8 +788,10 @@ class FormLogic {
       }
     }
     const children = scope.children[question.name] || [];
+    // Its instances are done again when its relevance flipped; otherwise each question in
+    // them is done as anywhere (an instance just added is new to relevantCache, so whole).
     for (const child of resized ? [] : children) {
-      changed = this.applyScope(question.questions, child, relevant, true) || changed;
+      changed = this.applyScope(question.questions, child, relevant, flipped) || changed;
     }
     if (changed) this.changedName(question.name);
     return changed;

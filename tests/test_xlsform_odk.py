@@ -170,6 +170,41 @@ def test_required_and_read_only_as_expressions_and_calculation_on_any_row(db, tm
     assert send(definition, {"age": 30})["status"] == "stored"
 
 
+def test_a_calculation_on_a_question_is_checked_where_the_person_could_not_change_it(db, tmp_path, send):
+    """As on the phone (and in ODK): a calculation on a question fills it whenever what it
+    reads changes. Read-only, the answer can only be the calculation's result, so the server
+    checks it as it checks a ``calculate``; editable, the person's change stands."""
+    survey = [
+        ["type", "name", "label", "read_only", "calculation"],
+        ["integer", "age", "Age"],
+        ["integer", "locked", "Next year", "yes", "${age} + 1"],
+        ["integer", "sometimes", "Sometimes locked", "${age} > 17", "${age} * 2"],
+        ["integer", "editable", "Editable", "", "${age} + 10"],
+        ["select_multiple yn", "picked", "Picked", "yes", "if(${age} > 17, 'y n', 'n')"],
+        ["text", "stamp", "Stamp", "yes", "format-date(today(), '%Y')"],
+    ]
+    choices = [["list_name", "name", "label"], ["yn", "y", "Yes"], ["yn", "n", "No"]]
+    settings = {"form_id": "calc_any", "version": "1"}
+    path = build_xlsform(tmp_path / "c.xlsx", survey, choices, settings=settings)
+    definition = import_xlsform(db, path.read_bytes(), path.name).definition
+    good = {"age": 30, "locked": 31, "sometimes": 60, "editable": 40, "picked": ["y", "n"], "stamp": "1999"}
+    assert send(definition, good)["status"] == "stored"
+    assert send(definition, {**good, "locked": 31.0})["status"] == "stored"  # compared as numbers
+    # The person's own answer to an editable calculated question is kept as theirs.
+    assert send(definition, {**good, "editable": 7})["status"] == "stored"
+    # A missing value is no error (the server can always compute it), as for a calculate.
+    assert send(definition, {k: v for k, v in good.items() if k != "locked"})["status"] == "stored"
+    bad = send(definition, {**good, "locked": 5, "sometimes": 1, "picked": ["n"]})
+    assert bad["status"] == "quarantined"
+    assert bad["errors"] == {
+        "locked": ["Sent 5, but ${age} + 1 gives 31."],
+        "sometimes": ["Sent 1, but ${age} * 2 gives 60."],
+        "picked": ["Sent n, but if(${age} > 17, 'y n', 'n') gives y n."],
+    }
+    # Read-only by an expression that is false here: the person could change it.
+    assert send(definition, {"age": 12, "locked": 13, "sometimes": 1, "picked": ["n"]})["status"] == "stored"
+
+
 def test_dynamic_defaults_are_kept_and_last_saved_is_noted(tmp_path):
     survey = [
         ["type", "name", "label", "default"],

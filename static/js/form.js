@@ -40,7 +40,7 @@ import {
   user,
 } from './offline.js';
 import { clearErrorsWhenAnswered, describe, sectionNavigation, showConnection } from './formhelp.js';
-import { addRepeatInstance, fieldId, readAnswers, restore, snapshot } from './formread.js';
+import { addRepeatInstance, fieldId, inlineDefinition, readAnswers, restore, snapshot } from './formread.js';
 import { t, tn } from './i18n.js';
 
 const form = document.querySelector('form.survey-form');
@@ -286,12 +286,21 @@ function titled(title) {
 }
 
 /* Saves one change at a time, and again if more came in meanwhile: never a lost change,
-   never two writes racing. */
+   never two writes racing. A keystroke does not save at once: reading the whole form for
+   the draft was the costliest thing a keystroke did on a large form. Changes are saved
+   once typing pauses for SAVE_DELAY_MS (and at least every SAVE_MAX_WAIT_MS while it goes
+   on), when the phone is idle, and at once on flush() (finishing, leaving the page,
+   switching language). Until then the state says `pending`, never `saved`. */
+const SAVE_DELAY_MS = 300;
+const SAVE_MAX_WAIT_MS = 2000;
+
 function autosaver(store, id, startedAt, exists) {
   let saving = null;
   let dirty = false;
   let saved = exists;
   let stopped = false;
+  let timer = null;
+  let waiting = null; // when the oldest unsaved change came
   const state = document.createElement('p');
   state.className = 'save-state';
   state.dataset.saveState = exists ? 'saved' : 'new';
@@ -302,11 +311,14 @@ function autosaver(store, id, startedAt, exists) {
     while (dirty && !stopped) {
       dirty = false;
       try {
-        await store.saveDraft(buildRecord(id, startedAt));
+        const started = performance.now();
+        const record = buildRecord(id, startedAt);
+        performance.measure('survey-draft-build', { start: started }); // the main thread's part
+        await store.saveDraft(record);
         // A facilitator's address names the draft (reload resumes it); a public one never does.
         if (!saved && !publicForm) history.replaceState(history.state, '', draftUrl(id, true));
         saved = true;
-        state.dataset.saveState = 'saved';
+        if (!dirty) state.dataset.saveState = 'saved';
         state.textContent = t('Saved on this phone at {time}.', { time: new Date().toLocaleTimeString() });
       } catch (error) {
         state.dataset.saveState = 'error';
@@ -318,21 +330,48 @@ function autosaver(store, id, startedAt, exists) {
         }
       }
     }
-    saving = null;
+  }
+
+  /* One loop at a time; `saving` is cleared when it ends, even when it ends at once
+     (stopped): a promise kept there after its end made flush() wait on it forever. */
+  function run() {
+    const current = loop();
+    saving = current;
+    current.finally(() => {
+      if (saving === current) saving = null;
+    });
+    return current;
+  }
+
+  function start() {
+    timer = null;
+    waiting = null;
+    if (!saving && dirty) run();
+    return saving;
+  }
+
+  function schedule() {
+    if (stopped) return;
+    const now = Date.now();
+    if (waiting === null) waiting = now;
+    clearTimeout(timer);
+    const delay = Math.max(0, Math.min(SAVE_DELAY_MS, waiting + SAVE_MAX_WAIT_MS - now));
+    const idle = self.requestIdleCallback ? () => requestIdleCallback(start, { timeout: SAVE_DELAY_MS }) : start;
+    timer = setTimeout(idle, delay);
   }
 
   return {
     change() {
       dirty = true;
-      if (!saving) saving = loop();
-      return saving;
+      if (!stopped && state.dataset.saveState !== 'error') state.dataset.saveState = 'pending';
+      schedule();
     },
     async flush() {
+      clearTimeout(timer);
+      timer = null;
+      waiting = null;
       while (saving) await saving;
-      if (dirty) {
-        saving = loop();
-        await saving;
-      }
+      if (dirty) await run();
     },
     exists: () => saved,
     stop() {
@@ -347,6 +386,7 @@ function wire(store, saver, id) {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'hidden') saver.flush();
   });
+  window.addEventListener('pagehide', () => saver.flush());
   form.addEventListener('click', (event) => {
     const button = event.target.closest('[data-add-repeat]');
     if (!button) return;
@@ -379,14 +419,8 @@ let logic = null;
 
 /* The page's inline copy of the definition, else the one the worker keeps offline. */
 async function loadDefinition() {
-  const inline = document.getElementById('survey-definition');
-  if (inline) {
-    try {
-      return JSON.parse(inline.textContent);
-    } catch (error) {
-      /* fetch it instead */
-    }
-  }
+  const inline = inlineDefinition();
+  if (inline) return inline;
   return fetch(form.dataset.definitionUrl, { credentials: 'same-origin' })
     .then((response) => (response.ok ? response.json() : null))
     .catch(() => null);

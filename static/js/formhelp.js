@@ -152,11 +152,23 @@ export function sectionNavigation(form, recordId) {
   }
   if (groups.length > 1) form.before(nav);
   const progress = nav.querySelector('[data-progress]');
-  const update = () => {
+  const count = () => {
     const questions = visibleQuestions(form);
     const done = questions.filter(answered).length;
     progress.textContent = t('{done} of {total} questions answered', { done, total: questions.length });
     progress.dataset.done = String(done);
+  };
+  // Once, when the phone is idle: a keystroke fired input, then formlogic:change, and each
+  // counted every question of the form again inside the keystroke's own frame.
+  let queued = false;
+  const later = self.requestIdleCallback ? (run) => requestIdleCallback(run, { timeout: 500 }) : (run) => setTimeout(run, 50);
+  const update = () => {
+    if (queued) return;
+    queued = true;
+    later(() => {
+      queued = false;
+      count();
+    });
   };
   form.addEventListener('input', update);
   form.addEventListener('change', update);
@@ -164,7 +176,7 @@ export function sectionNavigation(form, recordId) {
   // The logic fills defaults (today's date) and shows or hides questions without input events.
   form.addEventListener('formlogic:change', update);
   form.addEventListener('survey:defaults', update);
-  update();
+  count();
 
   // Where the person was: the question at the top of the screen, per record, for a reload.
   const key = 'survey-app-position:' + recordId();

@@ -26,7 +26,7 @@
  */
 import { evaluate, references, toString, truthy } from './expressions.js';
 import { beforeRemoving, offerUndo } from './formhelp.js';
-import { fieldId, instanceFromTemplate } from './formread.js';
+import { fieldId, inlineDefinition, instanceFromTemplate } from './formread.js';
 import { t } from './i18n.js';
 import { markdownNodes } from './markdown.js';
 
@@ -84,6 +84,8 @@ class FormLogic {
     this.scopes = new Map(); // key -> {scope, question}
     this.relevant = new Set();
     this.calculated = new Map();
+    this.newInstances = []; // repeat instances whose dynamic defaults are still to be made
+    this.lastCalc = new Map(); // key -> the last result written by a question's calculation
     this.lang = form.dataset.lang || 'en';
   }
 
@@ -97,6 +99,7 @@ class FormLogic {
       });
     walk(this.definition.questions);
     this.deps = dependencies(this.definition.questions);
+    this.readers = readersOf(this.deps);
     this.wire();
     // A reopened record (a coordinator's correction) keeps its own metadata and answers.
     if (!this.form.dataset.correction) {
@@ -116,14 +119,8 @@ class FormLogic {
   }
 
   async loadDefinition(given) {
-    const inline = document.getElementById('survey-definition');
-    if (inline) {
-      try {
-        return JSON.parse(inline.textContent);
-      } catch (error) {
-        /* fall through */
-      }
-    }
+    const inline = inlineDefinition();
+    if (inline) return inline;
     if (given && given.questions) return given;
     if (!this.form.dataset.definitionUrl) return null;
     try {
@@ -161,18 +158,37 @@ class FormLogic {
   wire() {
     const form = this.form;
     // A keystroke recomputes only what depends on the question typed in (this.deps).
-    form.addEventListener('input', (event) => this.refresh({ changed: changedName(event.target) }));
+    form.addEventListener('input', (event) => this.refresh({ changed: changedName(event.target), target: event.target }));
     form.addEventListener('change', (event) => {
-      this.refresh({ changed: changedName(event.target) });
+      this.refresh({ changed: changedName(event.target), target: event.target });
       this.check(event.target);
     });
     form.addEventListener('focusout', (event) => this.check(event.target));
+    form.addEventListener('click', (event) => {
+      if (event.target.matches && event.target.matches('input[data-locked]')) event.preventDefault();
+    });
     form.addEventListener('survey:repeat-added', (event) => {
       // An instance made by form.js is in the language the page was rendered in.
-      if (event.detail && event.detail.item) this.translate(event.detail.item);
-      this.refresh();
+      if (event.detail && event.detail.item) {
+        this.translate(event.detail.item);
+        // Restoring a draft adds its instances, then puts their saved answers back.
+        if (!event.detail.restoring) this.newInstances.push(event.detail.item);
+      }
+      // Only the new instance and what reads the repeat (count(), ...) change.
+      const fieldset = event.target.closest && event.target.closest('fieldset[data-type="repeat"]');
+      this.refresh({ grown: fieldset ? fieldset.dataset.name : null });
     });
-    form.addEventListener('survey:restored', () => this.refresh());
+    form.addEventListener('survey:restored', () => {
+      // The draft's answers are what the person left: calculations on questions are taken
+      // from them, not written over them (calculate questions are recomputed as always).
+      this.adopting = true;
+      try {
+        this.lastCalc = new Map();
+        this.refresh();
+      } finally {
+        this.adopting = false;
+      }
+    });
     // form.js adds repeat instances itself when it runs; note the count before it does.
     document.addEventListener(
       'click',
@@ -420,30 +436,92 @@ class FormLogic {
 
   // -- applying the logic to the page ------------------------------------------------------
 
-  refresh({ quiet = false, changed: name = null } = {}) {
+  /* Bring every relevance, calculation, filter and flag up to date with the answers.
+   *
+   * A full refresh (opening, repeats added or removed, restoring, a change from code) reads
+   * every answer from the page once (collect()). A change of one question (`changed`, from
+   * an input event on `target`) reads only that question's answer again and recomputes only
+   * what depends on it: the answers model (this.root's scopes) is kept up to date in place
+   * as each calculation or disabled field changes, so a chain of calculations settles in
+   * one walk in page order. Another walk follows only when a name changed after something
+   * that reads it was already visited (a dependency pointing backwards in the form), or
+   * when a repeat_count added or removed instances. */
+  refresh({ quiet = false, changed: name = null, target = null, grown = null } = {}) {
     if (!this.definition || this.refreshing) return; // instances added below re-enter via events
     this.refreshing = true;
     let changed = false;
-    // dirty: the names whose answers changed (null: recompute everything). Each pass adds
-    // the calculations whose value changed, so their dependents follow in the next one.
-    this.dirty = name === null || !this.relevantCache ? null : new Set([name]);
+    const known = Boolean(this.relevantCache && this.root);
+    const entry = name !== null && known ? this.entryOf(target) : null;
+    // dirty: the names whose answers changed (null: recompute everything). An instance
+    // added at the end of a repeat (`grown`) is new to relevantCache, so it is done whole.
+    this.dirty = entry ? new Set([name]) : grown !== null && known ? new Set([grown]) : null;
     if (this.dirty === null) this.relevantCache = new Map();
     try {
-      for (let pass = 0; pass < 6; pass += 1) {
-        const root = this.collect();
+      if (entry) this.reread(entry.question, entry.key, entry.scope);
+      else this.collect();
+      for (let pass = 0; pass < 20; pass += 1) {
+        if (this.restructured) this.collect();
+        this.restructured = false;
+        this.fillNewInstances();
         this.relevant = new Set();
+        this.visited = new Set();
+        this.backward = new Set();
         this.changedNames = new Set();
-        if (!this.applyScope(this.definition.questions, root, true)) break;
+        if (!this.applyScope(this.definition.questions, this.root, true)) break;
         changed = true;
-        if (this.dirty !== null) this.dirty = this.changedNames;
+        if (!this.backward.size && !this.restructured) break;
+        // Everything else is up to date now (a full walk too): only what read a name too
+        // early, or, after instances came or went, what read a changed name, is walked again.
+        this.dirty = new Set(this.restructured ? this.changedNames : this.backward);
       }
     } finally {
       this.refreshing = false;
       this.dirty = null;
+      this.restructured = false;
     }
     this.renderRepeats();
     this.updateReferences();
     if (changed && !quiet) this.notify();
+  }
+
+  /* The question (key, scope) an input belongs to in the answers model, or null. */
+  entryOf(target) {
+    const wrapper = target && target.closest && target.closest('[data-key]');
+    const key = wrapper && wrapper.dataset.key;
+    const found = key && this.scopes.get(key);
+    if (!found || this.wrapperMap.get(key) !== wrapper) return null;
+    // A field added since the page was read (a widget's): read everything again.
+    if (target.name && !this.fields(target.name).includes(target)) return null;
+    return { key, question: found.question, scope: found.scope };
+  }
+
+  /* Read one question's answer from the page into its scope; true if it changed. */
+  reread(question, key, scope) {
+    const name = question.name;
+    const before = scope.own[name];
+    const value = this.readValue(question, key);
+    if (value === undefined) {
+      delete scope.own[name];
+      delete scope.answers[name];
+    } else {
+      scope.own[name] = value;
+      scope.answers[name] = value;
+    }
+    if (question.or_other) {
+      const other = this.fields(key + '_other').find((e) => !e.disabled);
+      if (other && other.value.trim()) scope.own[name + '_other'] = other.value.trim();
+      else delete scope.own[name + '_other'];
+    }
+    return !sameAnswer(before, value);
+  }
+
+  /* A name whose value changed: what reads it later in this walk sees it now (dirty);
+   * what read it earlier needs another walk (backward). */
+  changedName(name) {
+    this.changedNames.add(name);
+    if (this.dirty !== null) this.dirty.add(name);
+    const readers = this.readers.get(name);
+    if (readers) for (const reader of readers) if (this.visited.has(reader)) this.backward.add(name);
   }
 
   /* Show, hide, enable, disable, calculate and filter; true if any answer changed. */
@@ -461,6 +539,7 @@ class FormLogic {
     let changed = false;
     for (const question of questions) {
       const key = scope.prefix + question.name;
+      this.visited.add(question.name);
       const stale = this.stale(question, key, parentChanged);
       const before = this.relevantCache.get(key);
       const relevant = stale
@@ -476,13 +555,13 @@ class FormLogic {
       }
       if (relevant) this.relevant.add(key);
       if (question.type === 'repeat') {
-        changed = this.applyRepeat(question, key, wrapper, scope, relevant, stale) || changed;
+        changed = this.applyRepeat(question, key, wrapper, scope, relevant, stale, flipped || parentChanged) || changed;
         continue;
       }
       if (!stale) continue;
       if (question.type === 'calculate') {
         const calculated = this.applyCalculation(question, key, wrapper, scope, relevant);
-        if (calculated) this.changedNames.add(question.name);
+        if (calculated) this.changedName(question.name);
         changed = calculated || changed;
         continue;
       }
@@ -490,7 +569,8 @@ class FormLogic {
       if (wrapper.hidden !== !relevant && wrapper.tagName !== 'INPUT') wrapper.hidden = !relevant;
       const inputs = this.applyInputs(question, key, wrapper, scope, relevant);
       const flags = question.compiled ? this.applyFlags(question, key, wrapper, scope, relevant) : false;
-      if (inputs || flags) this.changedNames.add(question.name);
+      // A field disabled, unchecked or calculated here changes the answer read from it.
+      if ((inputs || flags) && this.reread(question, key, scope)) this.changedName(question.name);
       changed = inputs || flags || changed;
     }
     return changed;
@@ -508,7 +588,11 @@ class FormLogic {
     const inputs = [...(wrapper.matches('input') ? [wrapper] : wrapper.querySelectorAll('input, textarea'))];
     if (compiled.read_only) {
       const locked = this.holds(question, 'read_only', ctx);
-      for (const input of inputs) input.readOnly = locked;
+      for (const input of inputs) {
+        input.readOnly = locked;
+        // readOnly does nothing to a choice: a click on it is refused instead (wire()).
+        if (input.type === 'radio' || input.type === 'checkbox') input.toggleAttribute('data-locked', locked);
+      }
     }
     if (!compiled.calculation || !relevant) return false;
     let value;
@@ -518,6 +602,11 @@ class FormLogic {
       return false;
     }
     const text = value === undefined || value === null ? '' : String(value);
+    // As in ODK, the result is written when what it reads changes it, so the person's own
+    // change (on an editable question) stands until then; a restored draft is taken as is.
+    const previous = this.lastCalc.get(key);
+    this.lastCalc.set(key, text);
+    if (previous === text || this.adopting) return false;
     let changed = false;
     for (const input of inputs) {
       if (input.type === 'radio' || input.type === 'checkbox') {
@@ -534,23 +623,43 @@ class FormLogic {
     return changed;
   }
 
-  /* Dynamic defaults (an expression in the default column), once, on a new record. */
+  /* Dynamic defaults (an expression in the default column), as ODK makes them: once, for
+   * the questions of a new record when it opens, and for those of each repeat instance
+   * when it is added (then in that instance: position(..) is its number). A default is not
+   * a calculation: it fills an empty field once and follows nothing afterwards. */
   fillDynamicDefaults() {
     if (!this.definition) return;
-    const root = this.collect();
-    for (const question of this.byName.values()) {
+    this.collect();
+    this.fillDefaults(() => true);
+  }
+
+  /* Fill the empty fields of the questions `within(wrapper)` accepts; true if any was. */
+  fillDefaults(within) {
+    let filled = false;
+    for (const [key, { scope, question }] of this.scopes) {
       const tree = question.compiled && question.compiled.dynamic_default;
-      const wrapper = tree && this.wrapperMap.get(question.name);
-      if (!wrapper) continue;
+      const wrapper = tree && this.wrapperMap.get(key);
+      if (!wrapper || !within(wrapper)) continue;
       let value;
       try {
-        value = normalise(evaluate(tree, this.context(root)));
+        value = normalise(evaluate(tree, this.context(scope)));
       } catch (error) {
         continue;
       }
       const input = wrapper.matches('input') ? wrapper : wrapper.querySelector('input, textarea');
-      if (input && !input.value && value !== undefined && value !== null) input.value = String(value);
+      if (input && !input.value && value !== undefined && value !== null) {
+        input.value = String(value);
+        this.reread(question, key, scope);
+        filled = true;
+      }
     }
+    return filled;
+  }
+
+  /* The defaults of instances added since the page was last read (after collect()). */
+  fillNewInstances() {
+    const items = this.newInstances.splice(0).filter((item) => item.isConnected);
+    if (items.length) this.fillDefaults((wrapper) => items.some((item) => item.contains(wrapper)));
   }
 
   applyInputs(question, key, wrapper, scope, relevant) {
@@ -618,6 +727,14 @@ class FormLogic {
       else this.calculated.set(key, value);
       changed = true;
     }
+    const name = question.name;
+    if (value === undefined) {
+      delete scope.own[name];
+      delete scope.answers[name];
+    } else {
+      scope.own[name] = value;
+      scope.answers[name] = value;
+    }
     if (input) {
       if (input.value !== text) input.value = text;
       if (input.disabled !== !relevant) {
@@ -628,7 +745,7 @@ class FormLogic {
     return changed;
   }
 
-  applyRepeat(question, key, fieldset, scope, relevant, stale = true) {
+  applyRepeat(question, key, fieldset, scope, relevant, stale = true, flipped = true) {
     if (!fieldset) return false;
     let changed = false;
     if (!stale) {
@@ -646,6 +763,7 @@ class FormLogic {
     const fixed = question.compiled && question.compiled.repeat_count;
     const add = fieldset.querySelector(':scope > [data-add-repeat]');
     if (add) add.hidden = Boolean(fixed);
+    let resized = false;
     if (relevant && fixed) {
       let target = NaN;
       try {
@@ -655,6 +773,7 @@ class FormLogic {
       }
       if (Number.isFinite(target)) {
         target = Math.max(0, Math.min(MAX_REPEAT, Math.trunc(target)));
+        const count = this.items(fieldset).length;
         while (this.items(fieldset).length < target) {
           if (!this.addInstance(fieldset, { quiet: true })) break;
           changed = true;
@@ -663,13 +782,21 @@ class FormLogic {
           this.removeInstance(this.items(fieldset).at(-1), { quiet: true });
           changed = true;
         }
+        if (this.items(fieldset).length !== count) {
+          // New scopes: the next walk reads the page again and does every instance anew.
+          resized = true;
+          this.restructured = true;
+          for (const cached of [...this.relevantCache.keys()]) if (cached.startsWith(key + '[')) this.relevantCache.delete(cached);
+        }
       }
     }
     const children = scope.children[question.name] || [];
-    for (const child of changed ? [] : children) {
-      changed = this.applyScope(question.questions, child, relevant, true) || changed;
+    // Its instances are done again when its relevance flipped; otherwise each question in
+    // them is done as anywhere (an instance just added is new to relevantCache, so whole).
+    for (const child of resized ? [] : children) {
+      changed = this.applyScope(question.questions, child, relevant, flipped) || changed;
     }
-    if (changed) this.changedNames.add(question.name);
+    if (changed) this.changedName(question.name);
     return changed;
   }
 
@@ -701,6 +828,7 @@ class FormLogic {
     const key = fieldset.dataset.key;
     item.remove();
     items.slice(index + 1).forEach((later, offset) => renumber(later, key, index + 1 + offset, index + offset));
+    this.lastCalc = shiftKeys(this.lastCalc, key, index);
     const counter = fieldset.querySelector(':scope > [data-repeat-count]');
     if (counter) counter.value = String(items.length - 1);
     if (quiet) return;
@@ -954,6 +1082,27 @@ function dependencies(questions) {
   return deps;
 }
 
+/** name -> the names of the questions whose expressions read it (the graph reversed). */
+function readersOf(deps) {
+  const readers = new Map();
+  for (const [question, names] of deps) {
+    for (const name of names) {
+      if (!readers.has(name)) readers.set(name, new Set());
+      readers.get(name).add(question.name);
+    }
+  }
+  return readers;
+}
+
+function sameAnswer(a, b) {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+  return false;
+}
+
 /** The question an input belongs to (its wrapper's data-name), or null for "everything". */
 function changedName(target) {
   const wrapper = target && target.closest && target.closest('[data-name]');
@@ -1000,6 +1149,19 @@ function normalise(result) {
   if (typeof result === 'number') return Number.isFinite(result) ? result : undefined;
   const text = toString(result);
   return text === '' ? undefined : text;
+}
+
+/* A map by key after instance `removed` of repeat `key` went: later instances move up. */
+function shiftKeys(map, key, removed) {
+  const moved = new Map();
+  const pattern = new RegExp('^' + key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\[(\\d+)\\]\\.');
+  for (const [name, value] of map) {
+    const match = pattern.exec(name);
+    if (!match) moved.set(name, value);
+    else if (Number(match[1]) > removed) moved.set(`${key}[${Number(match[1]) - 1}].` + name.slice(match[0].length), value);
+    else if (Number(match[1]) < removed) moved.set(name, value);
+  }
+  return moved;
 }
 
 /* Give a repeat instance a new index: names, ids and labels move with it. */

@@ -17,6 +17,26 @@ const SKIPPED = new Set(['note']);
 const SYSTEM_FIELDS = new Set(['csrf_token', '_id', '_version', '_started_at', '_lang', '_ticket']);
 const MAX_REPEAT = 200;
 
+/* The page's inline definition (<script type="application/json" id="survey-definition">),
+   parsed once for every module that reads it (form.js, formlogic.js, orgpicker.js each
+   parsed a large form's definition again). Shared: read it, never change it. null when the
+   page has none or it does not parse. */
+let parsed = null;
+export function inlineDefinition() {
+  const inline = document.getElementById('survey-definition');
+  if (!inline) return null;
+  if (!parsed || parsed.element !== inline) {
+    let value = null;
+    try {
+      value = JSON.parse(inline.textContent);
+    } catch (error) {
+      value = null;
+    }
+    parsed = { element: inline, value };
+  }
+  return parsed.value;
+}
+
 export function fieldId(key) {
   return 'f-' + key.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
 }
@@ -43,6 +63,25 @@ function questionTree(root, owner) {
     }
     tree.push(node);
   }
+  return tree;
+}
+
+/* questionTree(form) kept per form: it depends on the questions, not on the answers, so
+   a draft save (every pause in typing) need not walk every wrapper of the page again. It
+   is made again when a repeat that had no instance to read its questions from has one,
+   or the form's repeats are no longer the same elements. */
+const trees = new WeakMap();
+function formTree(form) {
+  const kept = trees.get(form);
+  const repeats = form.querySelectorAll('fieldset[data-type="repeat"]');
+  const same =
+    kept &&
+    kept.repeats.length === repeats.length &&
+    kept.repeats.every((fieldset, index) => fieldset === repeats[index] && (fieldset.querySelector('.repeat-item') !== null) === kept.filled[index]);
+  if (same) return kept.tree;
+  const list = [...repeats];
+  const tree = questionTree(form, null);
+  trees.set(form, { tree, repeats: list, filled: list.map((fieldset) => fieldset.querySelector('.repeat-item') !== null) });
   return tree;
 }
 
@@ -128,12 +167,26 @@ function readScope(tree, values, prefix, calculations) {
   return data;
 }
 
+/* FormData's get() and getAll() look through every field: once per question, reading a
+   1,500-question form took a quadratic number of steps. The same answers, by name. */
+function indexed(formData) {
+  const byName = new Map();
+  for (const [name, value] of formData) {
+    const list = byName.get(name);
+    if (list) list.push(value);
+    else byName.set(name, [value]);
+  }
+  return {
+    get: (name) => (byName.has(name) ? byName.get(name)[0] : null),
+    getAll: (name) => byName.get(name) || [],
+  };
+}
+
 /* The form's answers in the sync API's data shape. With calculations, the values the
    skip-logic module wrote into the calculations' hidden inputs are included, as the
    server's settle() includes them for the plain post; without, this is read_scope(). */
 export function readAnswers(form, { calculations = false } = {}) {
-  const values = new FormData(form);
-  return readScope(questionTree(form, null), values, '', calculations);
+  return readScope(formTree(form), indexed(new FormData(form)), '', calculations);
 }
 
 function isField(element) {
@@ -173,7 +226,7 @@ export function restore(form, pairs) {
     for (const fieldset of form.querySelectorAll('fieldset[data-type="repeat"]')) {
       const wanted = parseInt((values.get(fieldset.dataset.key + '__count') || ['0'])[0], 10);
       while (instances(fieldset).length < Math.min(wanted || 0, MAX_REPEAT)) {
-        addRepeatInstance(fieldset, { focus: false });
+        addRepeatInstance(fieldset, { focus: false, restoring: true });
         added = true;
       }
     }
@@ -244,13 +297,14 @@ function numberInstance(item, index) {
 
 /* Add an empty instance to a repeat, offline (the no-JS path asks the server instead):
    from the repeat's <template> when the page has one, else a cleared copy of the last.
-   Dispatches `survey:repeat-added` so skip logic can wire up the new fields. */
-export function addRepeatInstance(fieldset, { focus = true } = {}) {
+   Dispatches `survey:repeat-added` so skip logic can wire up the new fields (`restoring`:
+   a draft's instance, whose answers come back next, so no dynamic default is made). */
+export function addRepeatInstance(fieldset, { focus = true, restoring = false } = {}) {
   const list = fieldset.querySelector(':scope > .repeat-items');
   const existing = instances(fieldset);
   if (!list || existing.length >= MAX_REPEAT) return null;
   const made = fromTemplate(fieldset, existing.length);
-  if (made) return insertInstance(fieldset, list, made, existing.length, focus);
+  if (made) return insertInstance(fieldset, list, made, existing.length, focus, restoring);
   if (!existing.length) return null;
   const key = fieldset.dataset.key;
   const template = existing[existing.length - 1];
@@ -281,10 +335,10 @@ export function addRepeatInstance(fieldset, { focus = true } = {}) {
   }
   clone.dataset.index = String(to);
   numberInstance(clone, to);
-  return insertInstance(fieldset, list, clone, to, focus);
+  return insertInstance(fieldset, list, clone, to, focus, restoring);
 }
 
-function insertInstance(fieldset, list, item, index, focus) {
+function insertInstance(fieldset, list, item, index, focus, restoring) {
   list.append(item);
   const counter = fieldset.querySelector(':scope > [data-repeat-count]');
   if (counter) counter.value = String(index + 1);
@@ -292,6 +346,6 @@ function insertInstance(fieldset, list, item, index, focus) {
     const first = item.querySelector('input:not([type=hidden]), textarea, select');
     if (first) first.focus();
   }
-  fieldset.dispatchEvent(new CustomEvent('survey:repeat-added', { bubbles: true, detail: { item, index } }));
+  fieldset.dispatchEvent(new CustomEvent('survey:repeat-added', { bubbles: true, detail: { item, index, restoring } }));
   return item;
 }

@@ -8,6 +8,8 @@
  * registry entry that coordinators review. Nothing here blocks the form if the list is
  * missing; the field stays a plain text box.
  */
+import { inlineDefinition } from './formread.js';
+
 const LIST_URL = '/api/v1/registry/organisations';
 const form = document.querySelector('form.survey-form');
 if (form) start(form);
@@ -43,17 +45,8 @@ async function loadList() {
   }
 }
 
-function readDefinition() {
-  const inline = document.getElementById('survey-definition');
-  try {
-    return inline ? JSON.parse(inline.textContent) : null;
-  } catch (error) {
-    return null;
-  }
-}
-
 async function start(formElement) {
-  const definition = readDefinition();
+  const definition = inlineDefinition();
   const repeats = declaredRepeats(definition && definition.questions);
   if (!repeats.length) return;
   const organisations = await loadList();

@@ -15,6 +15,7 @@ import filetype
 import zipstream
 from sqlite_utils import Database
 
+from ..engine.logic import logic_for
 from ..surveys.schema import FILE_TYPES
 from .storage import FileStore
 
@@ -44,28 +45,51 @@ def sniff(head: bytes) -> str:
     return mime if mime in RASTER | AUDIO | VIDEO else OCTET
 
 
+def _file_map(questions: list[dict]) -> tuple[tuple[str, ...], tuple[tuple[str, Any], ...]] | None:
+    """One scope's file questions and the repeats holding some, or None when it has none.
+
+    Groups share their scope's answers, so they are flattened. Worked out once per version:
+    every synced record was walked question by question, and most have no file at all.
+    """
+    files: list[str] = []
+    repeats: list[tuple[str, Any]] = []
+    for question in questions:
+        kind = question["type"]
+        if kind == "group":
+            inner = _file_map(question["questions"])
+            if inner:
+                files.extend(inner[0])
+                repeats.extend(inner[1])
+        elif kind == "repeat":
+            inner = _file_map(question["questions"])
+            if inner:
+                repeats.append((question["name"], inner))
+        elif kind in FILE_TYPES:
+            files.append(question["name"])
+    return (tuple(files), tuple(repeats)) if files or repeats else None
+
+
 def file_answers(definition: dict | None, data: Any) -> list[tuple[str, str]]:
     """(question path, file name) of every answer that names a file, repeats included."""
     found: list[tuple[str, str]] = []
     if not definition or not isinstance(data, dict):
         return found
+    plan = logic_for(definition).memo("file_map", lambda: _file_map(definition["questions"]))
 
-    def visit(questions: list[dict], scope: dict, prefix: str) -> None:
-        for question in questions:
-            kind, name = question["type"], question["name"]
-            if kind == "group":
-                visit(question["questions"], scope, prefix)
-            elif kind == "repeat":
-                entries = scope.get(name)
-                for index, entry in enumerate(entries if isinstance(entries, list) else []):
-                    if isinstance(entry, dict):
-                        visit(question["questions"], entry, f"{prefix}{name}[{index}].")
-            elif kind in FILE_TYPES:
-                value = scope.get(name)
-                if isinstance(value, str) and value:
-                    found.append((prefix + name, value))
+    def visit(plan, scope: dict, prefix: str) -> None:
+        files, repeats = plan
+        for name in files:
+            value = scope.get(name)
+            if isinstance(value, str) and value:
+                found.append((prefix + name, value))
+        for name, inner in repeats:
+            entries = scope.get(name)
+            for index, entry in enumerate(entries if isinstance(entries, list) else []):
+                if isinstance(entry, dict):
+                    visit(inner, entry, f"{prefix}{name}[{index}].")
 
-    visit(definition["questions"], data, "")
+    if plan:
+        visit(plan, data, "")
     return found
 
 

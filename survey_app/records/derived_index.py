@@ -623,16 +623,48 @@ def start_background(database: str, busy_timeout_ms: int, interval_s: float = 1.
     return True
 
 
+# While phones are sending records, the indexer stands back: indexing a record costs more
+# CPU than storing it, and on a small server both compete for the same cores, so indexing
+# during a sync burst halved the sync's throughput. It indexes once no record has arrived
+# for QUIET_S, or when records have waited MAX_LAG_S (then it catches up even while syncs
+# go on, so the index is never far behind; reads index a bounded step themselves).
+QUIET_S = 1.0
+MAX_LAG_S = 10.0
+
+
+def stand_back(now: float, arrived_at: float | None, waiting_since: float | None) -> bool:
+    """Whether the background indexer waits: records arrived within ``QUIET_S`` and what is
+    waiting has waited less than ``MAX_LAG_S`` (monotonic seconds)."""
+    if arrived_at is None or waiting_since is None:
+        return False
+    return now - arrived_at < QUIET_S and now - waiting_since < MAX_LAG_S
+
+
+def _newest(db: Database) -> int:
+    return int(db.execute("SELECT COALESCE(max(rowid), 0) FROM submissions").fetchone()[0])
+
+
 def _background_loop(database: str, busy_timeout_ms: int, interval_s: float, handle) -> None:
     from ..db import connect
 
     db = connect(database, busy_timeout_ms)
     log.info("derived index: background indexer running in process %s", os.getpid())
+    newest, arrived_at, waiting_since = _newest(db), None, None
     while True:
         try:
             while pending(db):
+                now = time.monotonic()
+                latest = _newest(db)
+                if latest != newest:
+                    newest, arrived_at = latest, now
+                if waiting_since is None:
+                    waiting_since = now
+                if stand_back(now, arrived_at, waiting_since):
+                    time.sleep(0.1)
+                    continue
                 catch_up(db, budget_s=0.5)
                 time.sleep(0.005)  # let a waiting sync take the lock between bursts
+            waiting_since = None
         except Exception:  # the thread must outlive a busy database or a bad record
             log.exception("derived index: indexing failed; trying again shortly")
             if db.conn.in_transaction:

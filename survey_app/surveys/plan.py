@@ -35,7 +35,11 @@ class Step:
     constraint_message: str | None
     allowed: frozenset[str] | None  # select choices; None: any text (a missing attachment)
     filter_tree: dict | None
-    volatile: bool
+    # Compare the answer with the calculation's result: a ``calculate``, or a question with
+    # a ``calculation`` the person could not change (``read_only``; ``locked_tree``: read-only
+    # only where that expression holds). Clock or display-language calculations never are.
+    compare_calculation: bool
+    locked_tree: dict | None
     children: tuple[Step, ...]
 
 
@@ -54,9 +58,30 @@ def _allowed(definition: dict, question: dict) -> frozenset[str] | None:
     return frozenset(names)
 
 
+def _compared(question: dict) -> tuple[bool, dict | None]:
+    """Whether (and where) a question's answer must equal its calculation.
+
+    On the phone, as in ODK, a calculation on any question fills it again whenever what it
+    reads changes; on an editable question the person may then change it, and that answer
+    stands, so only a read-only one is bound to the result (docs/form-engine.md).
+    """
+    if "calculation" not in question or is_volatile(question):
+        return False, None
+    if question["type"] == "calculate":
+        return True, None
+    read_only = question.get("read_only")
+    if read_only is True:
+        return True, None
+    if isinstance(read_only, str) and read_only:
+        tree = compiled(question, "read_only")
+        return tree is not None, tree
+    return False, None
+
+
 def _step(definition: dict, question: dict) -> Step:
     kind = question["type"]
     required = question.get("required")
+    compare, locked = _compared(question)
     return Step(
         question=question,
         name=question["name"],
@@ -72,7 +97,8 @@ def _step(definition: dict, question: dict) -> Step:
         constraint_message=_text(definition, question.get("constraint_message")),
         allowed=_allowed(definition, question) if kind in SELECT_TYPES else frozenset(),
         filter_tree=compiled(question, "choice_filter") if "choice_filter" in question else None,
-        volatile=kind == "calculate" and is_volatile(question),
+        compare_calculation=compare,
+        locked_tree=locked,
         children=tuple(_step(definition, q) for q in question.get("questions") or ()),
     )
 

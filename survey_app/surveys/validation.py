@@ -343,7 +343,7 @@ class _Checker:
             chosen = value if isinstance(value, list) else [value]
             if not is_blank(other) and "other" not in chosen:
                 scope.add(name + "_other", message("other_not_chosen"))
-        if kind == "calculate" and not step.volatile:
+        if step.compare_calculation and (step.locked_tree is None or holds(step.locked_tree, scope.ctx)):
             self.calculation(scope, question, value)
         if step.constraint_tree is not None and not scope.holds_with(step.constraint_tree, value=value):
             text = question.get("constraint_message")
@@ -392,7 +392,7 @@ class _Checker:
 
     def calculation(self, scope: _Scope, question: dict, value: Any) -> None:
         # A calculation the phone could not have computed like the server (clock, display
-        # language) is left alone (see Step.volatile); so is one the server cannot compute.
+        # language) is left alone (see Step.compare_calculation); so is one the server cannot compute.
         expected = calculated_value(question, scope.ctx)
         if expected is not None and not same_calculated(expected, value):
             scope.add(

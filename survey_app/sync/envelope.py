@@ -70,19 +70,20 @@ def parse_json_body(raw: bytes) -> Any:
 
 
 def depth(value: Any) -> int:
-    """How deeply lists and objects nest in a decoded JSON value (iteratively: no recursion)."""
+    """How deeply lists and objects nest in a decoded JSON value (iteratively: no recursion).
+
+    Level by level, keeping only containers: it runs on every sync batch, and a stack of
+    (value, level) pairs made a tuple for every answer.
+    """
     deepest = 0
-    stack = [(value, 1)]
-    while stack:
-        current, level = stack.pop()
-        if isinstance(current, dict):
-            children = current.values()
-        elif isinstance(current, list):
-            children = current
-        else:
-            continue
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    level = [value] if isinstance(value, dict | list) else []
+    while level:
+        deepest += 1
+        below = []
+        for container in level:
+            children = container.values() if isinstance(container, dict) else container
+            below.extend([child for child in children if isinstance(child, dict | list)])
+        level = below
     return deepest
 
 

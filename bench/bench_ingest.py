@@ -236,7 +236,7 @@ def plain_insert(path: Path, batches: list[list[dict]]) -> tuple[float, float]:
 
 def wait_indexed(database: Path, timeout: float = 120.0) -> float:
     """Seconds until the derived index holds every stored record (as ``pending()`` sees it)."""
-    from survey_app.review.derived_index import pending
+    from survey_app.records.derived_index import pending
 
     started = time.perf_counter()
     db = connect(str(database))

@@ -127,7 +127,7 @@ def test_definitions_are_told_apart_by_database_file(tmp_path, template_database
 
 
 def test_the_background_indexer_stands_back_while_records_arrive_but_not_for_long():
-    from survey_app.review.derived_index import MAX_LAG_S, QUIET_S, stand_back
+    from survey_app.records.derived_index import MAX_LAG_S, QUIET_S, stand_back
 
     assert not stand_back(100.0, None, None)  # records from before it started: index them
     assert stand_back(100.0, arrived_at=99.9, waiting_since=99.0)  # a sync is under way

@@ -19,6 +19,7 @@ from flask import send_file
 
 from ..attachments.media import AUDIO, OCTET, RASTER, VIDEO
 from ..attachments.storage import FileStore
+from ..languages.texts import translate
 
 # pyxform's media keys, in the order one is shown when a label has several.
 SHOWN_KEYS = ("image", "big-image", "audio", "video")
@@ -69,10 +70,7 @@ def media_items(definition: dict, media: Any, language: str, base: str | None) -
         texts = media.get(key)
         if key == "big-image" and media.get("image"):
             continue  # the small image is shown; ODK opens the big one on a tap
-        if isinstance(texts, dict):
-            name = texts.get(language) or texts.get(default) or next(iter(texts.values()), None)
-        else:
-            name = texts
+        name = translate(texts, language, default, missing=None)
         if not name:
             continue
         entry = attached(definition, str(name))

@@ -4,7 +4,7 @@ The AFTER INSERT trigger of m0004 (``submissions_index_insert``) filled
 ``submission_facts``, ``submission_networks``, ``facts_concern_codes`` and
 ``submission_search`` for every stored record. It cost about 0.36 ms per record inside
 the sync write transaction, seven times the insert itself, and was the main limit of
-sync ingest. It is dropped here; ``survey_app/review/derived_index.py`` runs the same SQL
+sync ingest. It is dropped here; ``survey_app/records/derived_index.py`` runs the same SQL
 for the records stored since the last time (``catch_up``) at the start of every read of
 those tables, so coordinators see exactly what the trigger gave them.
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .attachments.storage import fsync_path
+
 
 class BackupError(Exception):
     """A backup or restore that must not go ahead; the message says why and what to do."""
@@ -63,14 +65,6 @@ def check(path: Path) -> int:
         conn.close()
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def backup(database: str | Path, target: str | Path) -> Copied:
     """Copy the live database to ``target`` consistently; checked before it replaces anything."""
     import time
@@ -93,9 +87,9 @@ def backup(database: str | Path, target: str | Path) -> Copied:
         source.close()
     try:
         submissions = check(partial)
-        _fsync(partial)
+        fsync_path(partial)
         os.replace(partial, target)
-        _fsync(target.parent)
+        fsync_path(target.parent)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

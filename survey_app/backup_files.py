@@ -23,6 +23,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .attachments.storage import FileStore, fsync_path
+
 BLOCK = 1024 * 1024
 
 
@@ -60,24 +62,12 @@ def named_files(database: Path) -> list[tuple[str, int]]:
         conn.close()
 
 
-def _path(root: Path, sha256: str) -> Path:
-    return root / "sha256" / sha256[:2] / sha256
-
-
 def _digest(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(BLOCK):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _copy_verified(source: Path, target: Path, sha256: str) -> bool:
@@ -95,7 +85,7 @@ def _copy_verified(source: Path, target: Path, sha256: str) -> bool:
         if digest.hexdigest() != sha256:
             return False
         os.replace(partial, target)
-        _fsync_dir(target.parent)
+        fsync_path(target.parent)
         return True
     finally:
         partial.unlink(missing_ok=True)
@@ -104,12 +94,17 @@ def _copy_verified(source: Path, target: Path, sha256: str) -> bool:
 def copy_files(database: Path, source_root: Path, target_root: Path) -> FilesCopied:
     """Copy every file ``database`` names from ``source_root`` to ``target_root``, verified."""
     result = FilesCopied(Path(target_root))
+    source_store, target_store = FileStore(source_root), FileStore(target_root)
     for sha256, _size in named_files(database):
-        target = _path(Path(target_root), sha256)
+        try:
+            target = target_store.content_path(sha256)
+        except ValueError:  # not a SHA-256: no file can be found under that name
+            result.missing.append(sha256)
+            continue
         if target.is_file() and _digest(target) == sha256:
             result.kept += 1
             continue
-        source = _path(Path(source_root), sha256)
+        source = source_store.content_path(sha256)
         if not source.is_file():
             result.missing.append(sha256)
             continue

@@ -34,7 +34,8 @@ def files_root(config=None) -> Path:
     return Path(configured) if configured else Path(config["DATABASE"]).resolve().parent / "attachments"
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """fsync a file or a folder by its path (a folder, so a rename into it is durable)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -126,8 +127,8 @@ class FileStore:
             return True
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(partial, target)
-        _fsync_dir(target.parent)
-        _fsync_dir(partial.parent)
+        fsync_path(target.parent)
+        fsync_path(partial.parent)
         return True
 
     def discard(self, upload_id: str) -> None:

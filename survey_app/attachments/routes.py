@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from ..auth.access import ALL_ROLES, ANYONE, STAFF, access, bearer_token
@@ -29,7 +29,7 @@ from ..surveys.registry import current_version
 from ..timeutil import now_iso
 from . import tus
 from .cleanup import purge_now_and_then
-from .media import OCTET, sniff
+from .media import OCTET, sniff, stored_file_response
 from .model import Upload, Uploader, complete_upload, create_upload, get_upload, record_files, valid_name
 from .storage import SHA256, FileStore, files_root
 
@@ -231,18 +231,9 @@ def download(submission_id: str, name: str):
     path = _store().content_path(found["sha256"]) if found else None
     if found is None or not path.is_file():
         raise NotFound("This record has no such file.")
-    response = send_file(
-        path,
-        mimetype=found["media_type"] or OCTET,
-        as_attachment=True,
-        download_name=name,
-        conditional=True,
-        max_age=0,
+    return stored_file_response(
+        path, name, found["media_type"] or OCTET, as_attachment=True, cache_control="private, no-cache"
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
 
 
 @bp.get("/api/v1/surveys/<survey_id>/media.zip")

@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from flask import send_file
-
-from ..attachments.media import AUDIO, OCTET, RASTER, VIDEO
+from ..attachments.media import AUDIO, OCTET, RASTER, VIDEO, stored_file_response
 from ..attachments.storage import FileStore
 from ..languages.texts import translate
 
@@ -103,15 +101,10 @@ def media_response(definition: dict, name: str, root: Path):
     if not path.is_file():
         return None
     shown = show_as(entry.get("type")) != "file"
-    response = send_file(
+    return stored_file_response(
         path,
-        mimetype=entry["type"] if shown else OCTET,
+        name,
+        entry["type"] if shown else OCTET,
         as_attachment=not shown,
-        download_name=name,
-        conditional=True,
-        max_age=0,
+        cache_control="private, max-age=31536000, immutable",  # a version's file never changes
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-    return response

@@ -10,10 +10,8 @@ the definition's dictionaries for every question of every record.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ..engine.logic import Logic, compiled, is_volatile
-from ..languages.texts import translate
 from .schema import SELECT_TYPES
 
 
@@ -29,10 +27,8 @@ class Step:
     relevant_tree: dict | None
     required: bool
     required_tree: dict | None
-    required_message: str | None
     constraint: str | None
     constraint_tree: dict | None
-    constraint_message: str | None
     allowed: frozenset[str] | None  # select choices; None: any text (a missing attachment)
     filter_tree: dict | None
     # Compare the answer with the calculation's result: a ``calculate``, or a question with
@@ -41,11 +37,6 @@ class Step:
     compare_calculation: bool
     locked_tree: dict | None
     children: tuple[Step, ...]
-
-
-def _text(definition: dict, text: Any) -> str | None:
-    language = definition.get("default_language", "en")
-    return translate(text, language, language, missing=None)
 
 
 def _allowed(definition: dict, question: dict) -> frozenset[str] | None:
@@ -91,10 +82,8 @@ def _step(definition: dict, question: dict) -> Step:
         relevant_tree=compiled(question, "relevant"),
         required=required is True,
         required_tree=compiled(question, "required") if isinstance(required, str) else None,
-        required_message=_text(definition, question.get("required_message")),
         constraint=question.get("constraint"),
         constraint_tree=compiled(question, "constraint") if "constraint" in question else None,
-        constraint_message=_text(definition, question.get("constraint_message")),
         allowed=_allowed(definition, question) if kind in SELECT_TYPES else frozenset(),
         filter_tree=compiled(question, "choice_filter") if "choice_filter" in question else None,
         compare_calculation=compare,

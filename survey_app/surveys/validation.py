@@ -33,7 +33,6 @@ from ..engine.logic import (
     repeat_target,
     same_calculated,
 )
-from ..languages.texts import translate
 from .messages import Message, authored, message
 from .plan import Step, plan_for
 from .schema import FILE_TYPES, METADATA_TYPES, NOT_CAPTURED_TYPES, SELECT_TYPES, walk
@@ -233,12 +232,6 @@ def scope_questions(questions: list[dict]):
             yield from scope_questions(question["questions"])
         else:
             yield question
-
-
-def _text(definition: dict, text: Any) -> str | None:
-    """A definition text (message) in the survey's default language."""
-    language = definition.get("default_language", "en")
-    return translate(text, language, language, missing=None)
 
 
 class _Scope:

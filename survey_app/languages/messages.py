@@ -146,7 +146,6 @@ JS_STRINGS: tuple[str, ...] = (
     N_("The connection was lost."),
     N_("Too large for the server: save a backup file."),
     N_("The server could not read this record: save a backup file for your coordinator."),
-    N_("The server refused this record."),
     N_("Signed in as {user}; these records belong to {owner}."),
     # capture/*.js: photos, recordings, signatures, barcodes, locations
     N_("A file of {size} is attached."),

@@ -77,9 +77,6 @@ TEXTS: dict[str, str] = {
         "This link was withdrawn: answers can no longer be sent through it. Save a backup file "
         "and give it to the group's facilitator."
     ),
-    "no_time_refused": N_(
-        "This answer carries no start time, so it cannot be accepted after the link closed."
-    ),
     "wrong_survey": N_("This link only takes answers to its own form."),
     # The same words as survey_app/sync/ingest.py's refusal_text: one catalogue entry.
     "not_yours": N_(

@@ -5,14 +5,27 @@ check needs from each question (its syntax trees, its allowed choices, its messa
 default language, whether its calculation can be compared) is worked out once per version
 and cached with its :class:`~survey_app.engine.logic.Logic`, instead of being looked up in
 the definition's dictionaries for every question of every record.
+
+Each expression is compiled into a closure (:mod:`survey_app.engine.expr_compile`) and each
+answer check into one (:func:`~survey_app.surveys.answer_checks.answer_check`). A question
+with no logic of its own (``fast``) is checked by the walk in a few lines; the plan is what
+makes validation cheaper than storing the record (bench/bench_ingest.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
+from ..engine.expr_compile import compile_condition, compile_tree
+from ..engine.expressions import EvalContext
 from ..engine.logic import Logic, compiled, is_volatile
+from .answer_checks import AnswerCheck, answer_check
 from .schema import SELECT_TYPES
+
+Condition = Callable[[EvalContext], bool]
+UNREQUIRED = frozenset({"note", "calculate", "repeat"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,18 +37,23 @@ class Step:
     kind: str
     other: str | None  # "<name>_other" when the select has or_other
     relevant: str | None
-    relevant_tree: dict | None
+    relevant_holds: Condition | None
     required: bool
-    required_tree: dict | None
+    required_holds: Condition | None
     constraint: str | None
-    constraint_tree: dict | None
+    constraint_holds: Condition | None
     allowed: frozenset[str] | None  # select choices; None: any text (a missing attachment)
-    filter_tree: dict | None
+    filter_holds: Condition | None
     # Compare the answer with the calculation's result: a ``calculate``, or a question with
     # a ``calculation`` the person could not change (``read_only``; ``locked_tree``: read-only
     # only where that expression holds). Clock or display-language calculations never are.
     compare_calculation: bool
-    locked_tree: dict | None
+    locked_holds: Condition | None
+    calculation: Callable[[EvalContext], Any] | None
+    check: AnswerCheck  # what is wrong with a non-blank answer (not the logic)
+    # Nothing but the answer to check: no relevance, constraint, filter, "other" text,
+    # calculation or required expression, and a kind that holds an answer of its own.
+    fast: bool
     children: tuple[Step, ...]
 
 
@@ -47,6 +65,11 @@ def _allowed(definition: dict, question: dict) -> frozenset[str] | None:
     if question.get("or_other"):
         names.add("other")
     return frozenset(names)
+
+
+def _condition(question: dict, key: str) -> Condition | None:
+    tree = compiled(question, key)
+    return None if tree is None else compile_condition(tree)
 
 
 def _compared(question: dict) -> tuple[bool, dict | None]:
@@ -73,23 +96,43 @@ def _step(definition: dict, question: dict) -> Step:
     kind = question["type"]
     required = question.get("required")
     compare, locked = _compared(question)
-    return Step(
+    calculation = compiled(question, "calculation") if compare else None
+    allowed = _allowed(definition, question) if kind in SELECT_TYPES else frozenset()
+    step = Step(
         question=question,
         name=question["name"],
         kind=kind,
         other=question["name"] + "_other" if question.get("or_other") else None,
         relevant=question.get("relevant") or None,
-        relevant_tree=compiled(question, "relevant"),
-        required=required is True,
-        required_tree=compiled(question, "required") if isinstance(required, str) else None,
+        relevant_holds=_condition(question, "relevant"),
+        # A note, a calculation or a repeat is never "required" (nothing to type in).
+        required=required is True and kind not in UNREQUIRED,
+        required_holds=(
+            _condition(question, "required") if isinstance(required, str) and kind not in UNREQUIRED else None
+        ),
         constraint=question.get("constraint"),
-        constraint_tree=compiled(question, "constraint") if "constraint" in question else None,
-        allowed=_allowed(definition, question) if kind in SELECT_TYPES else frozenset(),
-        filter_tree=compiled(question, "choice_filter") if "choice_filter" in question else None,
+        constraint_holds=_condition(question, "constraint") if "constraint" in question else None,
+        allowed=allowed,
+        filter_holds=_condition(question, "choice_filter") if "choice_filter" in question else None,
         compare_calculation=compare,
-        locked_tree=locked,
+        locked_holds=None if locked is None else compile_condition(locked),
+        calculation=None if calculation is None else compile_tree(calculation),
+        check=answer_check(definition, question, allowed),
+        fast=False,
         children=tuple(_step(definition, q) for q in question.get("questions") or ()),
     )
+    fast = (
+        kind not in ("group", "repeat", "calculate")
+        and not (kind in SELECT_TYPES and allowed is None)
+        and step.relevant is None
+        and step.relevant_holds is None
+        and step.required_holds is None
+        and step.constraint_holds is None
+        and step.filter_holds is None
+        and step.other is None
+        and not compare
+    )
+    return replace(step, fast=True) if fast else step
 
 
 def plan_for(logic: Logic, questions: list[dict]) -> tuple[Step, ...]:

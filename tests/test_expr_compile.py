@@ -68,3 +68,23 @@ def test_a_tree_short_of_arguments_is_left_to_the_interpreter() -> None:
         evaluate(short, EvalContext())
     with pytest.raises(IndexError):
         run(EvalContext())
+
+
+TEXTS = ["yes", "", " yes ", "1", "1.0", "NaN", "true", "1970"]
+TEXTS += ["2026-11-20", " 2026-11-20", "2026-11-20T10:00:00Z"]
+VALUES = [None, "", "yes", "Yes", " yes", "1", "1.0", 1, 1.0, 0, True, False, math.nan]
+VALUES += [["yes"], ["yes", "no"], [], "2026-11-20", "2026-11-20T00:00:00Z", {"lat": 1, "lon": 2}]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_comparing_with_a_text_literal_is_the_interpreters_comparison(text: str) -> None:
+    for op in ("=", "!="):
+        for tree in (
+            {"op": op, "args": [{"ref": "q"}, {"str": text}]},
+            {"op": op, "args": [{"str": text}, {"ref": "q"}]},
+        ):
+            run = compile_tree(tree)
+            for value in VALUES:
+                for tz in (0, 180):
+                    ctx = EvalContext(answers={"q": value}, tz_offset=tz)
+                    assert run(ctx) is evaluate(tree, ctx), (tree, value, tz)

@@ -163,6 +163,22 @@ def test_an_other_text_without_other_chosen_is_flagged(send):
     assert result["errors"] == {"concerns_other": ["Answered, but 'other' was not chosen."]}
 
 
+REQUIRED = "This answer is required. Please answer this question."
+
+
+def test_an_other_text_beside_an_unanswered_select_is_flagged_with_the_missing_answer(send):
+    result = send(session(concerns=None, most_urgent=None, languages_used=None, languages_used_other="Luo"))
+    assert result["status"] == "quarantined"
+    assert result["errors"] == {
+        "concerns": [REQUIRED],
+        "concerns_other": ["Answered, but 'other' was not chosen."],
+        "languages_used": [REQUIRED],
+        "languages_used_other": ["Answered, but 'other' was not chosen."],
+    }
+    chose = send(session(languages_used=["other"], languages_used_other="Luo", session_type="other"))
+    assert chose["status"] == "stored"
+
+
 def test_questions_in_repeats_are_checked_per_entry(send):
     networks = [{"org_name": "Network A", "org_type": "civil_society"}, {"org_type": "teachers"}]
     result = send(session(networks=networks))

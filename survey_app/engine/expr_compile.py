@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .expr_dates import is_date_text
 from .expr_eval import (
     _FUNCTIONS,
     _WS,
@@ -26,6 +27,7 @@ from .expr_eval import (
     _arith,
     _equals,
     _Evaluator,
+    _looks_dated,
     _relational,
     _tokens,
     to_number,
@@ -104,8 +106,29 @@ def _compile_op(node: Mapping[str, Any]) -> Compiled:
         return lambda ctx: _arith(
             op, to_number(first(ctx), ctx.tz_offset), to_number(second(ctx), ctx.tz_offset)
         )
+    if op in ("=", "!="):
+        if (text := _plain_text(args[1])) is not None:
+            return _text_equality(op, first, text)
+        if (text := _plain_text(args[0])) is not None:
+            return _text_equality(op, second, text)
     compare = _BINARY[op]
     return lambda ctx: compare(first(ctx), second(ctx), ctx.tz_offset)
+
+
+def _plain_text(node: Any) -> str | None:
+    """A string literal that ``_equals`` compares as text with any text (not a date)."""
+    if type(node) is not dict or "str" not in node or not isinstance(node["str"], str):
+        return None
+    text = node["str"]
+    return None if _looks_dated(text) and is_date_text(text.strip()) else text
+
+
+def _text_equality(op: str, other: Compiled, text: str) -> Compiled:
+    """``${q} = 'yes'``, the commonest condition of all: an answer that is text is compared
+    as text, as ``_equals`` would (it is symmetric); anything else goes through it."""
+    if op == "=":
+        return lambda ctx: v == text if type(v := other(ctx)) is str else _equals(v, text, ctx.tz_offset)
+    return lambda ctx: v != text if type(v := other(ctx)) is str else not _equals(v, text, ctx.tz_offset)
 
 
 _BINARY: dict[str, Callable[[Any, Any, int], bool]] = {

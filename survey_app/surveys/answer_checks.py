@@ -250,4 +250,28 @@ def answer_check(definition: dict, question: dict, allowed: frozenset[str] | Non
             return slow(value)
 
         return number
+    if kind == "range" and "min" not in question and "max" not in question:
+        spec = question.get("range") or {}
+        start, end, step = spec.get("start"), spec.get("end"), spec.get("step", 1)
+        if not all(_plain_number(x) for x in (start, end, step)) or step == 0:
+            return slow
+        low = max(min(start, end), -MAX_SAFE_INTEGER)
+        high = min(max(start, end), MAX_SAFE_INTEGER)
+
+        def on_scale(value: Any) -> Message | None:
+            if type(value) in (int, float) and low <= value <= high:
+                steps = (value - start) / step
+                if abs(steps - round(steps)) <= 1e-9:
+                    return None
+            return slow(value)
+
+        return on_scale
+    if kind == "date" and "min" not in question and "max" not in question:
+
+        def day(value: Any) -> Message | None:
+            if type(value) is str and len(value) == 10 and _parse(date.fromisoformat, value) is not None:
+                return None
+            return slow(value)
+
+        return day
     return slow

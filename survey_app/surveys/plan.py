@@ -44,6 +44,7 @@ class Step:
     constraint_holds: Condition | None
     allowed: frozenset[str] | None  # select choices; None: any text (a missing attachment)
     filter_holds: Condition | None
+    filter_rows: dict[str, dict]  # choice name -> its row as a choice_filter sees it
     # Compare the answer with the calculation's result: a ``calculate``, or a question with
     # a ``calculation`` the person could not change (``read_only``; ``locked_tree``: read-only
     # only where that expression holds). Clock or display-language calculations never are.
@@ -51,8 +52,9 @@ class Step:
     locked_holds: Condition | None
     calculation: Callable[[EvalContext], Any] | None
     check: AnswerCheck  # what is wrong with a non-blank answer (not the logic)
-    # Nothing but the answer to check: no relevance, constraint, filter, "other" text,
-    # calculation or required expression, and a kind that holds an answer of its own.
+    # Nothing but the answer (and a select's "other" text) to check: no relevance,
+    # constraint, filter, calculation or required expression, and a kind that holds an
+    # answer of its own.
     fast: bool
     children: tuple[Step, ...]
 
@@ -92,7 +94,13 @@ def _compared(question: dict) -> tuple[bool, dict | None]:
     return False, None
 
 
-def _step(definition: dict, question: dict) -> Step:
+def _filter_rows(logic: Logic, question: dict) -> dict[str, dict]:
+    rows = logic.lists.get(question.get("choices") or "", {})
+    return {name: logic.choice_for_filter(row) for name, row in rows.items()}
+
+
+def _step(logic: Logic, question: dict) -> Step:
+    definition = logic.definition
     kind = question["type"]
     required = question.get("required")
     compare, locked = _compared(question)
@@ -114,12 +122,13 @@ def _step(definition: dict, question: dict) -> Step:
         constraint_holds=_condition(question, "constraint") if "constraint" in question else None,
         allowed=allowed,
         filter_holds=_condition(question, "choice_filter") if "choice_filter" in question else None,
+        filter_rows=_filter_rows(logic, question) if "choice_filter" in question else {},
         compare_calculation=compare,
         locked_holds=None if locked is None else compile_condition(locked),
         calculation=None if calculation is None else compile_tree(calculation),
         check=answer_check(definition, question, allowed),
         fast=False,
-        children=tuple(_step(definition, q) for q in question.get("questions") or ()),
+        children=tuple(_step(logic, q) for q in question.get("questions") or ()),
     )
     fast = (
         kind not in ("group", "repeat", "calculate")
@@ -129,7 +138,7 @@ def _step(definition: dict, question: dict) -> Step:
         and step.required_holds is None
         and step.constraint_holds is None
         and step.filter_holds is None
-        and step.other is None
+        and (step.other is None or kind in SELECT_TYPES)
         and not compare
     )
     return replace(step, fast=True) if fast else step
@@ -137,4 +146,4 @@ def _step(definition: dict, question: dict) -> Step:
 
 def plan_for(logic: Logic, questions: list[dict]) -> tuple[Step, ...]:
     """The steps of one scope's questions, compiled once per version (cached on its Logic)."""
-    return logic.memo(("plan", id(questions)), lambda: tuple(_step(logic.definition, q) for q in questions))
+    return logic.memo(("plan", id(questions)), lambda: tuple(_step(logic, q) for q in questions))

@@ -55,6 +55,10 @@ def scope_questions(questions: list[dict]):
             yield question
 
 
+def _chose_other(value: Any) -> bool:
+    return "other" in (value if isinstance(value, list) else [value])
+
+
 class _Scope:
     """One scope being validated: the whole form, or one repeat instance."""
 
@@ -120,15 +124,20 @@ class _Checker:
         data = scope.data
         for step in steps:
             if step.fast and hidden_by is None:
-                # Most questions of most forms: the answer, its check, and required.
+                # Most questions of most forms: the answer, its check, required, and the
+                # "other" text (what question() does, for a question with no logic).
                 value = data.get(step.name)
                 if value is None or value == "" or value == []:
                     if step.required:
                         scope.add(step.name, self.authored("required", step.question.get("required_message")))
+                    if step.other and not is_blank(data.get(step.other)):
+                        scope.add(step.other, message("other_not_chosen"))
                     continue
                 problem = step.check(value)
                 if problem is not None:
                     scope.add(step.name, problem)
+                elif step.other and not is_blank(data.get(step.other)) and not _chose_other(value):
+                    scope.add(step.other, message("other_not_chosen"))
                 continue
             reason = hidden_by
             if reason is None and step.relevant and not scope.applies(step):
@@ -206,10 +215,10 @@ class _Checker:
         question = step.question
         refused = []
         for choice in value if isinstance(value, list) else [value]:
-            row = self.logic.choice_row(question, choice)
+            row = step.filter_rows.get(choice)  # "other" and unknown names are not filtered
             if row is None or choice == "other":
                 continue
-            if not scope.holds_with(condition, choice=self.logic.choice_for_filter(row)):
+            if not scope.holds_with(condition, choice=row):
                 refused.append(choice)
         if refused:
             scope.add(

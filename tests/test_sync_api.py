@@ -112,6 +112,19 @@ def test_one_batch_is_one_result_per_item_in_order(api, db):
     assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 30
 
 
+def test_a_changed_copy_later_in_the_same_batch_is_a_conflict_of_the_stored_record(api, db):
+    # New records of a batch are inserted together; a conflict must still find its record.
+    first, other = item(), item()
+    changed = {**first, "data": feedback_answers(feel_safe=1)}
+    results = api({"submissions": [first, other, changed, item()]}).json["results"]
+    assert [r["status"] for r in results] == ["stored", "stored", "conflict", "stored"]
+    row = db.execute("SELECT has_conflict, data FROM submissions WHERE id = ?", [first["id"]]).fetchone()
+    assert row[0] == 1 and json.loads(row[1]) == first["data"]
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 3
+    order = [r[0] for r in db.execute("SELECT id FROM submissions ORDER BY rowid")]
+    assert order == [first["id"], other["id"], results[3]["id"]], "stored in the order sent"
+
+
 def test_unknown_survey_is_quarantined_not_lost(api, db):
     record = item(survey="no_such_survey")
     result = api({"submissions": [record]}).json["results"][0]

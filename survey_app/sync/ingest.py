@@ -204,6 +204,7 @@ def ingest(
         if item["id"] not in seen_before or seen_before[item["id"]].content_hash != digests[index]
     }
     results = []
+    new_rows: list[list] = []  # inserted together: one executemany per batch
     with write_transaction(db):
         known = _known(db, ids)
         for index, item in enumerate(items):
@@ -217,38 +218,50 @@ def ingest(
                 continue
             errors = checked[index] if index in checked else check_item(db, item)
             if existing is not None:
+                _insert(db, new_rows)  # the record it conflicts with may be earlier in this batch
                 _store_conflict(db, item, digest, errors, origin, received_at)
                 results.append({"id": item["id"], "status": "conflict"})
                 continue
-            _store(db, item, encoded[index][0], digest, errors, origin, received_at)
+            new_rows.append(_row(item, encoded[index][0], digest, errors, origin, received_at))
             known[item["id"]] = _as_known(item, digest, origin)
             result = {"id": item["id"], "status": "quarantined" if errors else "stored"}
             if errors:
                 result["errors"] = english(errors)  # stored as codes; the API speaks English
             results.append(result)
+        _insert(db, new_rows)
     return results
 
 
-def _store(db, item, data_text: str, digest, errors, origin: Origin, received_at: str) -> None:
-    db.execute(
-        "INSERT INTO submissions (id, survey_id, version, data, meta, content_hash, validation,"
-        " errors, source, submitted_by, link_id, received_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            item["id"],
-            item["survey"],
-            item["version"],
-            data_text,
-            _meta(item),
-            digest,
-            "quarantined" if errors else "valid",
-            canonical(errors) if errors else None,
-            origin.source,
-            origin.user_id,
-            origin.link_id,
-            received_at,
-        ],
-    )
+def _row(item, data_text: str, digest, errors, origin: Origin, received_at: str) -> list:
+    """One new record's ``submissions`` row, in the order of :data:`INSERT_SUBMISSION`."""
+    return [
+        item["id"],
+        item["survey"],
+        item["version"],
+        data_text,
+        _meta(item),
+        digest,
+        "quarantined" if errors else "valid",
+        canonical(errors) if errors else None,
+        origin.source,
+        origin.user_id,
+        origin.link_id,
+        received_at,
+    ]
+
+
+INSERT_SUBMISSION = (
+    "INSERT INTO submissions (id, survey_id, version, data, meta, content_hash, validation,"
+    " errors, source, submitted_by, link_id, received_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert(db: Database, rows: list[list]) -> None:
+    """Insert the rows gathered so far, in order, and empty the list."""
+    if rows:
+        db.conn.executemany(INSERT_SUBMISSION, rows)
+        rows.clear()
 
 
 def _store_conflict(db, item, digest, errors, origin: Origin, received_at: str) -> None:

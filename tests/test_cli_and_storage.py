@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 from conftest import cli_env, run_cli
@@ -63,6 +65,44 @@ def test_write_transactions_take_the_lock_up_front(tmp_path):
     with write_transaction(second):
         second.execute("INSERT INTO t VALUES (2)")
     assert first.execute("SELECT count(*) FROM t").fetchone()[0] == 2
+
+
+def test_a_waiting_writer_takes_the_lock_as_soon_as_it_is_free(tmp_path):
+    # SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms): a
+    # writer that waited half a second woke some 80 ms after the lock was freed.
+    path = str(tmp_path / "prompt.db")
+    holder, waiter = connect(path), connect(path)
+    holder.execute("CREATE TABLE t (x)")
+    released = []
+    holder.conn.execute("BEGIN IMMEDIATE")
+
+    def release_later() -> None:
+        time.sleep(0.55)
+        holder.conn.execute("ROLLBACK")
+        released.append(time.monotonic())
+
+    thread = threading.Thread(target=release_later)
+    thread.start()
+    with write_transaction(waiter):
+        acquired = time.monotonic()
+        waiter.execute("INSERT INTO t VALUES (1)")
+    thread.join()
+    assert acquired - released[0] < 0.04, f"took the free lock {1000 * (acquired - released[0]):.0f} ms late"
+    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == 5000, "its busy timeout is restored"
+
+
+def test_a_waiting_writer_still_gives_up_at_its_busy_timeout(tmp_path):
+    path = str(tmp_path / "timeout.db")
+    holder, waiter = connect(path), connect(path, 150)
+    holder.conn.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"), write_transaction(waiter):
+        pass
+    waited = time.monotonic() - started
+    holder.conn.execute("ROLLBACK")
+    assert 0.14 <= waited < 1.0
+    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == 150
+    assert not waiter.conn.in_transaction
 
 
 def test_a_busy_database_answers_503_with_retry_after(app, client, token_for):

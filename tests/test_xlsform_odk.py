@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import datetime
 
 import openpyxl
 import pytest
@@ -216,6 +217,28 @@ def test_dynamic_defaults_are_kept_and_last_saved_is_noted(tmp_path):
     visit = by_name(result.definition)["visit"]
     assert visit["dynamic_default"] == "today() - 1" and "default" not in visit
     assert any("last-saved values, which are not kept here" in note for note in result.notes)
+
+
+def test_a_default_typed_into_excel_as_a_date_is_the_day_it_stands_for(db, tmp_path, send):
+    # pyxform reads such a cell as "1900-01-01 00:00:00"; the phone sent that, and the server
+    # quarantined every record of the form as "not a date" (shared corpus: xl_date_ambiguous).
+    survey = [
+        ["type", "name", "label", "default"],
+        ["date", "visit", "Visit", datetime(2026, 11, 20)],
+        ["datetime", "arrived", "Arrived", datetime(2026, 11, 20, 9, 30)],
+        ["date", "later", "Later", "soon"],
+        ["date", "plain", "Plain", "2026-01-31"],
+    ]
+    path = build_xlsform(tmp_path / "d.xlsx", survey, settings={"form_id": "dated", "version": "1"})
+    result = import_xlsform(db, path.read_bytes(), path.name)
+    questions = by_name(result.definition)
+    assert questions["visit"]["default"] == "2026-11-20"
+    assert questions["arrived"]["default"] == "2026-11-20T09:30:00"
+    assert questions["plain"]["default"] == "2026-01-31"
+    assert "default" not in questions["later"]
+    assert any("'soon' of 'later' is not a date" in note for note in result.notes)
+    record = {"visit": questions["visit"]["default"], "arrived": questions["arrived"]["default"]}
+    assert send(result.definition, record)["status"] == "stored"
 
 
 def test_capture_types_import_as_capture_questions_and_osm_shows_a_note(db, tmp_path, client, auth):

@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from marshmallow import ValidationError
@@ -29,6 +30,19 @@ from .attachments import Attachments
 from .columns import language_code
 from .reader import Workbook
 from .types import SKIPPED, our_type
+
+# How pyxform writes an Excel date cell (midnight) and an Excel date-time cell.
+_EXCEL_MIDNIGHT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]00:00(:00(\.0+)?)?")
+_EXCEL_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+
+
+def _is_iso_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
 
 #: Appearances that change what is captured in a way we cannot follow: refused.
 DATA_APPEARANCES = ("search(",)
@@ -513,7 +527,32 @@ class _Converter:
                 return
             question["default"] = int(number) if number.is_integer() else number
             return
+        if kind in ("date", "datetime", "time"):
+            value = self.moment_default(question, kind, value)
+            if value is None:
+                return
         question["default"] = value
+
+    def moment_default(self, question: dict, kind: str, value: str) -> str | None:
+        """A date or date-time default as the form's input holds it (ISO, with a ``T``).
+
+        A default typed into Excel as a date arrives from pyxform as ``1900-01-01 00:00:00``:
+        the phone sent that text, and the server quarantined every record as "not a date".
+        It is read as the day it stands for. A date default that is no date is left out,
+        with a note (the question starts empty, as the browser's date input would have it).
+        """
+        text = value.strip()
+        if kind == "date":
+            if _EXCEL_MIDNIGHT.fullmatch(text):
+                text = text[:10]
+            if len(text) == 10 and _is_iso_day(text):
+                return text
+            name = question["name"]
+            self.note(f"The default {value!r} of {name!r} is not a date: the question starts empty.")
+            return None
+        if kind == "datetime" and _EXCEL_MOMENT.fullmatch(text):
+            return text[:10] + "T" + text[11:]
+        return value
 
     # -- choices -----------------------------------------------------------------------------
 

@@ -104,8 +104,7 @@ def check_value(
             return message("choice_repeated")
         return None
     if kind == "date":
-        parsed = _parse(date.fromisoformat, value)
-        if parsed is None or len(value) != 10:
+        if not is_date_answer(value):
             return message("date")
         return _check_bounds(question, value)
     if kind == "time":
@@ -140,6 +139,12 @@ def open_choice(kind: str, value: Any) -> Message | None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return message("choice_list")
     return None
+
+
+def is_date_answer(value: Any) -> bool:
+    """What a date question takes: ``YYYY-MM-DD`` and nothing more (the form's date input
+    sends that; the XLSForm import reads defaults with it too)."""
+    return isinstance(value, str) and len(value) == 10 and _parse(date.fromisoformat, value) is not None
 
 
 def _parse(parser, value: Any):
@@ -241,11 +246,7 @@ def answer_check(definition: dict, question: dict, allowed: frozenset[str] | Non
         wanted = (int,) if kind == "integer" else (int, float)
 
         def number(value: Any) -> Message | None:
-            if (
-                type(value) in wanted
-                and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
-                and low <= value <= high
-            ):
+            if type(value) in wanted and low <= value <= high:
                 return None  # a float in range is finite; an int in range is safe
             return slow(value)
 
@@ -269,9 +270,7 @@ def answer_check(definition: dict, question: dict, allowed: frozenset[str] | Non
     if kind == "date" and "min" not in question and "max" not in question:
 
         def day(value: Any) -> Message | None:
-            if type(value) is str and len(value) == 10 and _parse(date.fromisoformat, value) is not None:
-                return None
-            return slow(value)
+            return None if is_date_answer(value) else slow(value)
 
         return day
     return slow

@@ -18,13 +18,13 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from marshmallow import ValidationError
 
 from ..engine.expressions import ExpressionError, parse, references
 from ..engine.regex_dialect import RegexRefused
+from ..surveys.answer_checks import is_date_answer
 from ..surveys.schema import NAME, load_definition
 from .attachments import Attachments
 from .columns import language_code
@@ -34,14 +34,6 @@ from .types import SKIPPED, our_type
 # How pyxform writes an Excel date cell (midnight) and an Excel date-time cell.
 _EXCEL_MIDNIGHT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]00:00(:00(\.0+)?)?")
 _EXCEL_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2}(\.\d+)?)?")
-
-
-def _is_iso_day(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 #: Appearances that change what is captured in a way we cannot follow: refused.
@@ -527,7 +519,7 @@ class _Converter:
                 return
             question["default"] = int(number) if number.is_integer() else number
             return
-        if kind in ("date", "datetime", "time"):
+        if kind in ("date", "datetime"):
             value = self.moment_default(question, kind, value)
             if value is None:
                 return
@@ -545,7 +537,7 @@ class _Converter:
         if kind == "date":
             if _EXCEL_MIDNIGHT.fullmatch(text):
                 text = text[:10]
-            if len(text) == 10 and _is_iso_day(text):
+            if is_date_answer(text):  # what the server will take from the phone
                 return text
             name = question["name"]
             self.note(f"The default {value!r} of {name!r} is not a date: the question starts empty.")

@@ -15,7 +15,7 @@ makes validation cheaper than storing the record (bench/bench_ingest.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..engine.expr_compile import compile_condition, compile_tree
@@ -106,42 +106,45 @@ def _step(logic: Logic, question: dict) -> Step:
     compare, locked = _compared(question)
     calculation = compiled(question, "calculation") if compare else None
     allowed = _allowed(definition, question) if kind in SELECT_TYPES else frozenset()
-    step = Step(
+    relevant = _condition(question, "relevant")
+    # A note, a calculation or a repeat is never "required" (nothing to type in).
+    required_holds = (
+        _condition(question, "required") if isinstance(required, str) and kind not in UNREQUIRED else None
+    )
+    constraint = _condition(question, "constraint") if "constraint" in question else None
+    choice_filter = _condition(question, "choice_filter") if "choice_filter" in question else None
+    fast = (
+        kind not in ("group", "repeat", "calculate")
+        and not (kind in SELECT_TYPES and allowed is None)
+        and not question.get("relevant")
+        and relevant is None
+        and required_holds is None
+        and constraint is None
+        and choice_filter is None
+        and (not question.get("or_other") or kind in SELECT_TYPES)
+        and not compare
+    )
+    return Step(
         question=question,
         name=question["name"],
         kind=kind,
         other=question["name"] + "_other" if question.get("or_other") else None,
         relevant=question.get("relevant") or None,
-        relevant_holds=_condition(question, "relevant"),
-        # A note, a calculation or a repeat is never "required" (nothing to type in).
+        relevant_holds=relevant,
         required=required is True and kind not in UNREQUIRED,
-        required_holds=(
-            _condition(question, "required") if isinstance(required, str) and kind not in UNREQUIRED else None
-        ),
+        required_holds=required_holds,
         constraint=question.get("constraint"),
-        constraint_holds=_condition(question, "constraint") if "constraint" in question else None,
+        constraint_holds=constraint,
         allowed=allowed,
-        filter_holds=_condition(question, "choice_filter") if "choice_filter" in question else None,
-        filter_rows=_filter_rows(logic, question) if "choice_filter" in question else {},
+        filter_holds=choice_filter,
+        filter_rows=_filter_rows(logic, question) if choice_filter is not None else {},
         compare_calculation=compare,
         locked_holds=None if locked is None else compile_condition(locked),
         calculation=None if calculation is None else compile_tree(calculation),
         check=answer_check(definition, question, allowed),
-        fast=False,
+        fast=fast,
         children=tuple(_step(logic, q) for q in question.get("questions") or ()),
     )
-    fast = (
-        kind not in ("group", "repeat", "calculate")
-        and not (kind in SELECT_TYPES and allowed is None)
-        and step.relevant is None
-        and step.relevant_holds is None
-        and step.required_holds is None
-        and step.constraint_holds is None
-        and step.filter_holds is None
-        and (step.other is None or kind in SELECT_TYPES)
-        and not compare
-    )
-    return replace(step, fast=True) if fast else step
 
 
 def plan_for(logic: Logic, questions: list[dict]) -> tuple[Step, ...]:

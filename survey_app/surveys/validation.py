@@ -127,7 +127,7 @@ class _Checker:
                 # Most questions of most forms: the answer, its check, required, and the
                 # "other" text (what question() does, for a question with no logic).
                 value = data.get(step.name)
-                if value is None or value == "" or value == []:
+                if is_blank(value):
                     if step.required:
                         scope.add(step.name, self.authored("required", step.question.get("required_message")))
                     if step.other and not is_blank(data.get(step.other)):
@@ -176,8 +176,7 @@ class _Checker:
             return
         if kind in SELECT_TYPES:
             self.choice_filter(scope, step, value)
-            chosen = value if isinstance(value, list) else [value]
-            if not is_blank(other) and "other" not in chosen:
+            if not is_blank(other) and not _chose_other(value):
                 scope.add(name + "_other", message("other_not_chosen"))
         if step.compare_calculation and (step.locked_holds is None or step.locked_holds(scope.ctx)):
             self.calculation(scope, step, value)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "survey_app"
 
@@ -59,3 +61,15 @@ def test_read_side_modules_live_in_records():
         assert (PACKAGE / "records" / name).is_file()
     assert not (PACKAGE / "review" / "filters.py").exists()
     assert not (PACKAGE / "review" / "derived_index.py").exists()
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["survey_app.surveys.messages", "survey_app.surveys.answer_checks", "survey_app.sync.ingest"],
+)
+def test_a_module_that_validation_uses_imports_on_its_own(module):
+    # surveys.messages imports languages.texts, whose package imports languages.messages,
+    # which needs surveys.messages back: imported first, each of these failed (a script or
+    # a worker that starts with the sync code).
+    result = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

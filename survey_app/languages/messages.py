@@ -20,7 +20,9 @@ from typing import Any
 from flask_babel import get_locale, gettext, ngettext
 from markupsafe import Markup
 
-from ..surveys.messages import render
+# The module, not its function: surveys.messages imports languages.texts, so importing it
+# first runs this package's __init__ and reaches here while it is still half loaded.
+from ..surveys import messages as validation_messages
 
 
 def N_(text: str) -> str:
@@ -233,4 +235,4 @@ def ui_message(item: Any, language: str | None = None) -> str:
     if language is None:
         locale = get_locale()
         language = locale.language if locale else None
-    return render(item, language, gettext, ngettext)
+    return validation_messages.render(item, language, gettext, ngettext)
